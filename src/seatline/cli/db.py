@@ -1,0 +1,1 @@
+"""The `seatline db` command (to be written)."""

@@ -1,0 +1,1 @@
+"""The `seatline simulate` command (to be written)."""

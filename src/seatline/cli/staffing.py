@@ -1,0 +1,1 @@
+"""The `seatline staffing` command (to be written)."""

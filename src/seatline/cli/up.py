@@ -1,0 +1,1 @@
+"""The `seatline up` command (to be written)."""

@@ -1,0 +1,1 @@
+"""seatline.routing."""
