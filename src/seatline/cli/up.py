@@ -1,1 +1,105 @@
-"""The `seatline up` command (to be written)."""
+"""The `seatline up` command: migrate, optionally seed the demo, then run the node."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from seatline.cli.app import app
+from seatline.config import ConfigError, HostPort, Settings, load_settings
+from seatline.service import Service, ServiceFailed, run_services
+
+__all__ = ["extra_services", "settings_from_flags", "up"]
+
+
+def extra_services() -> list[Service]:
+    """Return the services `seatline up` runs next to the web server (the SIP switch goes here)."""
+    return []
+
+
+def settings_from_flags(
+    data_dir: Path | None,
+    http: str | None,
+    sip: str | None,
+    config: Path | None,
+) -> Settings:
+    """Build validated settings from the shared flags; raise ConfigError on a bad value."""
+    overrides: dict[str, Any] = {"data_dir": data_dir}
+    if http:
+        overrides["http_host"], overrides["http_port"] = HostPort.parse(http)
+    if sip:
+        overrides["sip_host"], overrides["sip_port"] = HostPort.parse(sip)
+    return load_settings(overrides, config)
+
+
+def fail(message: str, code: int = 2) -> typer.Exit:
+    """Print a one-line error and return the Exit to raise."""
+    typer.echo(f"seatline: {message}", err=True)
+    return typer.Exit(code)
+
+
+DataDirOption = Annotated[
+    Path | None, typer.Option("--data-dir", help="Data directory (SQLite, secret key).")
+]
+ConfigOption = Annotated[
+    Path | None, typer.Option("--config", help="TOML settings file (or SEATLINE_CONFIG).")
+]
+
+
+async def _start(settings: Settings, demo: bool) -> None:
+    # Imported here so `seatline --help` stays fast.
+    from seatline.demo import describe_demo, seed_demo
+    from seatline.store.db import Database
+    from seatline.store.migrate import upgrade
+
+    database = Database(settings.effective_database_url)
+    try:
+        await upgrade(database)
+        if demo:
+            created = await seed_demo(database)
+            typer.echo(describe_demo(settings) + ("" if created else "\n  (already seeded)"))
+
+        def ready() -> None:
+            typer.echo(f"Seatline is serving {settings.http_url}/ (Ctrl-C to stop)", err=True)
+
+        await run_services(settings, extra_services(), database=database, on_ready=ready)
+    finally:
+        await database.dispose()
+
+
+@app.command()
+def up(
+    demo: Annotated[bool, typer.Option("--demo", help="Seed the demo tenant.")] = False,
+    data_dir: DataDirOption = None,
+    http: Annotated[
+        str | None, typer.Option("--http", help="Web server HOST:PORT (127.0.0.1:8080).")
+    ] = None,
+    sip: Annotated[
+        str | None, typer.Option("--sip", help="SIP switch HOST:PORT (127.0.0.1:5060).")
+    ] = None,
+    config: ConfigOption = None,
+) -> None:
+    """Start Seatline: database migrations, web server and API, SIP switch."""
+    try:
+        settings = settings_from_flags(data_dir, http, sip, config)
+    except ConfigError as exc:
+        raise fail(str(exc)) from None
+    logging.basicConfig(
+        level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    try:
+        asyncio.run(_start(settings, demo))
+    except ServiceFailed as exc:
+        raise fail(f"stopped: {exc}", 1) from None
+    except OSError as exc:
+        raise fail(f"cannot start: {exc}", 1) from None
+    except Exception as exc:  # a database that can't be reached, a broken migration …
+        from sqlalchemy.exc import SQLAlchemyError
+
+        if isinstance(exc, SQLAlchemyError):
+            raise fail(f"database error: {str(exc).splitlines()[0]}", 1) from None
+        raise

@@ -1,0 +1,97 @@
+"""Agents: CRUD with HA1 and skills, plus login/logout against the tenant's seat cap.
+
+An agent-role caller sees and changes only its own agent; any other id answers 404, exactly
+like an id that does not exist.
+"""
+
+import datetime as dt
+import uuid
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Response
+
+from seatline.api.crud import PageDep
+from seatline.api.deps import ADMINS, ALL_ROLES, Principal, SessionDep, commit, require
+from seatline.api.schemas import AgentCreate, AgentRead, patch_of
+from seatline.store.agents import create_agent, update_agent
+from seatline.store.enums import Role
+from seatline.store.errors import NotFound
+from seatline.store.models import Agent
+from seatline.store.repo import delete_owned, get_owned, list_owned
+from seatline.store.seats import login_agent, logout_agent
+
+__all__ = ["router"]
+
+router = APIRouter(prefix="/api/agents", tags=["agents"])
+AgentPatch = patch_of(AgentCreate)
+Anyone = Annotated[Principal, Depends(require(ALL_ROLES))]
+Admin = Annotated[Principal, Depends(require(ADMINS))]
+
+
+def _visible(who: Principal, agent_id: uuid.UUID) -> None:
+    if who.role is Role.AGENT and who.agent_id != agent_id:
+        raise NotFound("agent not found", {"id": str(agent_id)})
+
+
+@router.get("", response_model=list[AgentRead], summary="List agents")
+async def list_agents(session: SessionDep, who: Anyone, paging: PageDep) -> Any:
+    """List the tenant's agents (an agent sees only itself)."""
+    where = [Agent.id == who.agent_id] if who.role is Role.AGENT else []
+    return await list_owned(
+        session, Agent, who.tenant_id, limit=paging.limit, offset=paging.offset, where=where
+    )
+
+
+@router.get("/{item_id}", response_model=AgentRead, summary="Get one agent")
+async def get_agent(item_id: uuid.UUID, session: SessionDep, who: Anyone) -> Any:
+    """Return one agent."""
+    _visible(who, item_id)
+    return await get_owned(session, Agent, who.tenant_id, item_id)
+
+
+@router.post("", response_model=AgentRead, status_code=201, summary="Create an agent")
+async def post_agent(body: AgentCreate, session: SessionDep, who: Admin) -> Any:
+    """Create an agent; its SIP password is stored only as HA1."""
+    agent = await create_agent(session, who.tenant_id, body.model_dump())
+    await commit(session)
+    return agent
+
+
+@router.patch("/{item_id}", response_model=AgentRead, summary="Change one agent")
+async def patch_agent(
+    item_id: uuid.UUID,
+    body: AgentPatch,  # type: ignore[valid-type]
+    session: SessionDep,
+    who: Admin,
+) -> Any:
+    """Change an agent."""
+    agent = await get_owned(session, Agent, who.tenant_id, item_id)
+    agent = await update_agent(session, agent, body.model_dump(exclude_unset=True))  # type: ignore[attr-defined]
+    await commit(session)
+    return agent
+
+
+@router.delete("/{item_id}", status_code=204, summary="Delete one agent")
+async def delete_agent(item_id: uuid.UUID, session: SessionDep, who: Admin) -> Response:
+    """Delete an agent."""
+    await delete_owned(session, Agent, who.tenant_id, item_id)
+    await commit(session)
+    return Response(status_code=204)
+
+
+@router.post("/{item_id}/login", response_model=AgentRead, summary="Log an agent in")
+async def post_login(item_id: uuid.UUID, session: SessionDep, who: Anyone) -> Any:
+    """Log the agent in, taking a seat; 409 seat-cap-reached when none is free."""
+    _visible(who, item_id)
+    agent = await login_agent(session, who.tenant_id, item_id, dt.datetime.now(dt.UTC))
+    await commit(session)
+    return agent
+
+
+@router.post("/{item_id}/logout", response_model=AgentRead, summary="Log an agent out")
+async def post_logout(item_id: uuid.UUID, session: SessionDep, who: Anyone) -> Any:
+    """Log the agent out, freeing its seat."""
+    _visible(who, item_id)
+    agent = await logout_agent(session, who.tenant_id, item_id)
+    await commit(session)
+    return agent

@@ -1,0 +1,122 @@
+"""Request dependencies: the per-request session and the authenticated principal.
+
+Every handler gets its tenant scope from the principal, never from the URL or the body, so a
+route cannot forget to scope a query by tenant.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from seatline.api.errors import ApiError
+from seatline.api.tokens import read_token
+from seatline.config import Settings
+from seatline.store.db import Database
+from seatline.store.enums import Role
+from seatline.store.errors import NotFound
+from seatline.store.models import Tenant, User
+from seatline.store.repo import integrity_to_conflict
+
+__all__ = [
+    "ADMINS",
+    "ALL_ROLES",
+    "COOKIE_NAME",
+    "STAFF",
+    "TENANT_HEADER",
+    "Principal",
+    "SessionDep",
+    "commit",
+    "current_principal",
+    "get_session",
+    "require",
+]
+
+COOKIE_NAME = "seatline_session"
+TENANT_HEADER = "X-Seatline-Tenant"
+ADMINS = frozenset({Role.PLATFORM_ADMIN, Role.TENANT_ADMIN})
+STAFF = ADMINS | {Role.SUPERVISOR}
+ALL_ROLES = STAFF | {Role.AGENT}
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    """Who is calling and which tenant they act in."""
+
+    user_id: uuid.UUID
+    username: str
+    role: Role
+    tenant_id: uuid.UUID
+    agent_id: uuid.UUID | None
+
+
+def settings_of(request: Request) -> Settings:
+    """Return the app's settings."""
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
+    """Yield one session per request; whatever is not committed is rolled back."""
+    database: Database = request.app.state.database
+    async with database.sessions() as session:
+        yield session
+
+
+SessionDep = Annotated[AsyncSession, Depends(get_session)]
+
+
+async def commit(session: AsyncSession) -> None:
+    """Commit the request's transaction, turning an IntegrityError into Conflict."""
+    try:
+        await session.commit()
+    except IntegrityError as exc:
+        raise integrity_to_conflict(exc) from None
+
+
+def _token_of(request: Request) -> str | None:
+    header = request.headers.get("authorization", "")
+    scheme, _, credentials = header.partition(" ")
+    if scheme.lower() == "bearer" and credentials:
+        return credentials.strip()
+    return request.cookies.get(COOKIE_NAME)
+
+
+async def current_principal(request: Request, session: SessionDep) -> Principal:
+    """Authenticate the request by bearer token or session cookie."""
+    settings = settings_of(request)
+    token = _token_of(request)
+    user_id = read_token(settings.secret_key or "", token, time.time()) if token else None
+    user = await session.get(User, user_id) if user_id else None
+    if user is None or not user.active:
+        raise ApiError(401, "not-authenticated", "log in first (POST /api/auth/login)")
+    tenant_id = user.tenant_id
+    requested = request.headers.get(TENANT_HEADER)
+    if requested and user.role is Role.PLATFORM_ADMIN:
+        # The operator may act inside any tenant; everyone else's header is ignored.
+        try:
+            tenant = await session.get(Tenant, uuid.UUID(requested))
+        except ValueError:
+            tenant = None
+        if tenant is None:
+            raise NotFound("tenant not found", {"id": requested})
+        tenant_id = tenant.id
+    return Principal(user.id, user.username, user.role, tenant_id, user.agent_id)
+
+
+def require(roles: frozenset[Role]) -> Callable[[Principal], Awaitable[Principal]]:
+    """Return a dependency that admits only callers holding one of `roles`."""
+
+    async def check(principal: Annotated[Principal, Depends(current_principal)]) -> Principal:
+        if principal.role not in roles:
+            raise ApiError(403, "forbidden", f"the {principal.role} role may not do this")
+        return principal
+
+    return check

@@ -1,0 +1,201 @@
+"""Seatline settings: one validated object built from flags, environment and a TOML file.
+
+Precedence, highest first: command-line flags, `SEATLINE_*` environment variables, the TOML file
+(`--config FILE` or `SEATLINE_CONFIG`), then the defaults below. Everything is validated once at
+start; a bad value becomes a one-line `ConfigError`, never a traceback. This module knows nothing
+about the database, the API or the switch.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import tomllib
+from contextvars import ContextVar
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+__all__ = ["ConfigError", "HostPort", "Settings", "default_data_dir", "load_settings"]
+
+ENV_PREFIX = "SEATLINE_"
+SECRET_KEY_FILE = "secret_key"
+
+# The TOML file for the Settings() call in progress; a ContextVar so concurrent loads never mix.
+_toml_file: ContextVar[Path | None] = ContextVar("seatline_toml_file", default=None)
+
+
+class ConfigError(Exception):
+    """A setting is missing, malformed or out of range; the message is one line for a human."""
+
+
+def default_data_dir() -> Path:
+    """Return the default data directory: $XDG_DATA_HOME/seatline or ~/.local/share/seatline."""
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "seatline"
+
+
+class HostPort:
+    """Parse `HOST:PORT` (IPv6 as `[::1]:5060`) into its parts."""
+
+    @staticmethod
+    def parse(text: str) -> tuple[str, int]:
+        """Split `HOST:PORT`; raise ConfigError naming the bad text."""
+        host, sep, port_text = text.rpartition(":")
+        if not sep or not host or not port_text.isdigit():
+            raise ConfigError(f"expected HOST:PORT, got {text!r}")
+        port = int(port_text)
+        if not 0 <= port <= 65535:
+            raise ConfigError(f"port out of range in {text!r}")
+        return host.strip("[]"), port
+
+
+class Settings(BaseSettings):
+    """Every knob of a Seatline node; see docs/settings.md for the table."""
+
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, extra="forbid", frozen=True)
+
+    http_host: str = Field("127.0.0.1", description="Address the web server (API, pages) binds.")
+    http_port: int = Field(8080, ge=0, le=65535, description="Port of the web server.")
+    sip_host: str = Field("127.0.0.1", description="Address the SIP switch binds (UDP and TCP).")
+    sip_port: int = Field(5060, ge=0, le=65535, description="Port of the SIP switch.")
+    rtp_port_min: int = Field(20000, ge=1024, le=65535, description="First RTP port for media.")
+    rtp_port_max: int = Field(20999, ge=1024, le=65535, description="Last RTP port for media.")
+    data_dir: Path = Field(
+        default_factory=default_data_dir,
+        description="Directory for the SQLite file, the secret key, recordings.",
+    )
+    database_url: str | None = Field(
+        None,
+        description="SQLAlchemy async URL; empty means SQLite at DATA_DIR/seatline.db.",
+    )
+    log_level: Literal["debug", "info", "warning", "error", "critical"] = Field(
+        "info", description="Log level of the process."
+    )
+    secret_key: str | None = Field(
+        None,
+        min_length=32,
+        description="Key that signs session cookies and tokens; generated into DATA_DIR if empty.",
+    )
+    session_hours: int = Field(12, ge=1, le=24 * 30, description="Lifetime of a login session.")
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _lower_log_level(cls, value: Any) -> Any:
+        return value.lower() if isinstance(value, str) else value
+
+    @field_validator("database_url")
+    @classmethod
+    def _check_database_url(cls, value: str | None) -> str | None:
+        if not value:
+            return None
+        if not value.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
+            raise ValueError("must start with sqlite+aiosqlite:// or postgresql+asyncpg://")
+        return value
+
+    @model_validator(mode="after")
+    def _check_rtp_range(self) -> Settings:
+        if self.rtp_port_min > self.rtp_port_max:
+            raise ValueError("rtp_port_min must not exceed rtp_port_max")
+        if (self.rtp_port_min % 2) or (self.rtp_port_max - self.rtp_port_min) < 1:
+            raise ValueError("the RTP range must start on an even port and hold at least one pair")
+        return self
+
+    @property
+    def effective_database_url(self) -> str:
+        """Return the configured database URL, or the embedded SQLite file's URL."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite+aiosqlite:///{self.data_dir / 'seatline.db'}"
+
+    @property
+    def http_url(self) -> str:
+        """Return the base URL a local browser should use."""
+        host = "127.0.0.1" if self.http_host in ("0.0.0.0", "::") else self.http_host
+        host = f"[{host}]" if ":" in host else host
+        return f"http://{host}:{self.http_port}"
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """Flags beat the environment, which beats the TOML file."""
+        toml_path = _toml_file.get()
+        if toml_path is None:
+            return (init_settings, env_settings)
+        return (init_settings, env_settings, TomlConfigSettingsSource(settings_cls, toml_path))
+
+
+def _describe(error: ValidationError) -> str:
+    """Turn the first pydantic error into one line naming the setting and its env var."""
+    first = error.errors()[0]
+    location = ".".join(str(part) for part in first["loc"])
+    if not location:
+        return str(first["msg"])
+    message = str(first["msg"])
+    if first["type"] == "extra_forbidden":
+        message = "unknown setting"
+    return f"invalid setting {location} ({ENV_PREFIX}{location.upper()}): {message}"
+
+
+def _ensure_secret_key(settings: Settings) -> Settings:
+    """Create the data dir; return settings whose secret key is set (generated and kept there)."""
+    path = settings.data_dir / SECRET_KEY_FILE
+    try:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        if settings.secret_key:
+            return settings
+        if not path.exists():
+            # O_EXCL: two nodes starting at once must not overwrite each other's key.
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "w") as handle:
+                handle.write(secrets.token_urlsafe(48))
+        key = path.read_text().strip()
+    except FileExistsError:
+        key = path.read_text().strip()
+    except OSError as exc:
+        raise ConfigError(
+            f"cannot use data directory {settings.data_dir}: {exc.strerror}"
+        ) from None
+    if len(key) < 32:
+        raise ConfigError(f"secret key in {path} is shorter than 32 characters")
+    return settings.model_copy(update={"secret_key": key})
+
+
+def load_settings(
+    overrides: dict[str, Any] | None = None,
+    config_file: Path | None = None,
+    *,
+    create_secret: bool = True,
+) -> Settings:
+    """Build and validate the settings; raise ConfigError with a one-line message."""
+    if config_file is None and os.environ.get("SEATLINE_CONFIG"):
+        config_file = Path(os.environ["SEATLINE_CONFIG"])
+    if config_file is not None:
+        if not config_file.is_file():
+            raise ConfigError(f"config file not found: {config_file}")
+        try:
+            tomllib.loads(config_file.read_text())
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"config file {config_file} is not valid TOML: {exc}") from None
+    clean = {key: value for key, value in (overrides or {}).items() if value is not None}
+    token = _toml_file.set(config_file)
+    try:
+        settings = Settings(**clean)
+    except ValidationError as exc:
+        raise ConfigError(_describe(exc)) from None
+    finally:
+        _toml_file.reset(token)
+    return _ensure_secret_key(settings) if create_secret else settings

@@ -1,0 +1,213 @@
+"""The demo tenant `seatline up --demo` seeds: queues, agents, a flow, numbers and logins.
+
+Seeding is idempotent: when the demo tenant exists nothing is written, and everything is
+written in one transaction, so a crash never leaves half a demo behind. The passwords are
+public on purpose; never use the demo tenant on a machine reachable from the internet.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from seatline.config import Settings
+from seatline.store.agents import create_agent
+from seatline.store.db import Database
+from seatline.store.enums import QueueStrategy, Role
+from seatline.store.models import (
+    BusinessHours,
+    Disposition,
+    Flow,
+    Holiday,
+    Number,
+    Queue,
+    ReasonCode,
+    Skill,
+    Tenant,
+)
+from seatline.store.users import create_user
+
+__all__ = ["DEMO_SLUG", "DemoLogin", "describe_demo", "seed_demo"]
+
+DEMO_SLUG = "demo"
+DEMO_DOMAIN = "demo.seatline.test"  # .test is reserved (RFC 2606): never a real domain
+DEMO_E164 = "+4930123456"
+
+
+@dataclass(frozen=True, slots=True)
+class DemoLogin:
+    """A login the demo prints: who, password and what it is for."""
+
+    username: str
+    password: str
+    role: str
+
+
+USERS = (
+    DemoLogin("admin@demo", "demo-admin", Role.TENANT_ADMIN),
+    DemoLogin("supervisor@demo", "demo-supervisor", Role.SUPERVISOR),
+    DemoLogin("platform@demo", "demo-platform", Role.PLATFORM_ADMIN),
+)
+AGENTS = (
+    # extension, name, skills (name → level)
+    ("1001", "Ada Sales", {"sales": 8, "english": 9}),
+    ("1002", "Ben Sales", {"sales": 5, "german": 9}),
+    ("1003", "Cleo Support", {"support": 9, "english": 7}),
+    ("1004", "Dan Support", {"support": 6, "german": 8, "sales": 2}),
+)
+MAIN_FLOW: dict[str, Any] = {
+    "version": 1,
+    "start": "hours",
+    "nodes": {
+        "hours": {"type": "business_hours", "schedule": "office", "open": "menu", "closed": "bye"},
+        "menu": {
+            "type": "menu",
+            "prompt": "Welcome to Seatline. For sales press 1, for support press 2.",
+            "options": {"1": "sales", "2": "support"},
+            "timeout": "sales",
+        },
+        "sales": {"type": "queue", "queue": "sales"},
+        "support": {"type": "queue", "queue": "support"},
+        "bye": {"type": "play", "prompt": "We are closed. Please call again.", "next": "end"},
+    },
+}
+SUPPORT_FLOW: dict[str, Any] = {
+    "version": 1,
+    "start": "support",
+    "nodes": {"support": {"type": "queue", "queue": "support"}},
+}
+
+
+def sip_password(extension: str) -> str:
+    """Return the public demo SIP password of an extension."""
+    return f"demo-{extension}"
+
+
+def agent_username(extension: str) -> str:
+    """Return the demo login of an agent."""
+    return f"agent{extension}@demo"
+
+
+async def _seed(session: AsyncSession, today: dt.date) -> None:
+    tenant = Tenant(
+        name="Demo Call Center",
+        slug=DEMO_SLUG,
+        time_zone="Europe/Berlin",
+        seat_count=4,
+        sip_domain=DEMO_DOMAIN,
+    )
+    session.add(tenant)
+    await session.flush()
+    tid = tenant.id
+    skills = {
+        name: Skill(tenant_id=tid, name=name) for name in ("sales", "support", "english", "german")
+    }
+    session.add_all(skills.values())
+    session.add_all(
+        [
+            Queue(
+                tenant_id=tid,
+                name="sales",
+                strategy=QueueStrategy.LONGEST_IDLE,
+                skill_expression="sales >= 1",
+                wrapup_seconds=10,
+                max_wait_seconds=600,
+                overflow=[{"after_seconds": 120, "action": "queue", "target": "support"}],
+            ),
+            Queue(
+                tenant_id=tid,
+                name="support",
+                strategy=QueueStrategy.BEST_SKILL,
+                skill_expression="support >= 1",
+                wrapup_seconds=15,
+                max_length=20,
+                overflow=[{"after_seconds": 300, "action": "voicemail", "target": None}],
+            ),
+        ]
+    )
+    await session.flush()
+    for extension, name, levels in AGENTS:
+        agent = await create_agent(
+            session,
+            tid,
+            {
+                "extension": extension,
+                "display_name": name,
+                "sip_password": sip_password(extension),
+                "skills": [
+                    {"skill_id": skills[skill].id, "level": level}
+                    for skill, level in levels.items()
+                ],
+            },
+        )
+        await create_user(
+            session,
+            Role.PLATFORM_ADMIN,
+            tid,
+            {
+                "username": agent_username(extension),
+                "password": "demo-agent",
+                "role": Role.AGENT,
+                "display_name": name,
+                "agent_id": agent.id,
+            },
+        )
+    for login in USERS:
+        await create_user(
+            session,
+            Role.PLATFORM_ADMIN,
+            tid,
+            {"username": login.username, "password": login.password, "role": login.role},
+        )
+    main = Flow(tenant_id=tid, name="demo-main", definition=MAIN_FLOW)
+    support = Flow(tenant_id=tid, name="demo-support", definition=SUPPORT_FLOW)
+    session.add_all([main, support])
+    await session.flush()
+    session.add_all(
+        [
+            Number(tenant_id=tid, number="9000", flow_id=main.id, description="demo menu"),
+            Number(tenant_id=tid, number="9001", flow_id=support.id, description="demo support"),
+            Number(tenant_id=tid, number=DEMO_E164, flow_id=main.id, description="demo E.164"),
+        ]
+    )
+    weekdays = [{"weekday": day, "start": "08:00", "end": "18:00"} for day in range(5)]
+    session.add(BusinessHours(tenant_id=tid, name="office", ranges=weekdays))
+    for year in (today.year, today.year + 1):
+        session.add(Holiday(tenant_id=tid, date=dt.date(year, 1, 1), name="New Year's Day"))
+        session.add(Holiday(tenant_id=tid, date=dt.date(year, 12, 25), name="Christmas Day"))
+    for code, label in (("break", "Break"), ("lunch", "Lunch"), ("training", "Training")):
+        session.add(ReasonCode(tenant_id=tid, code=code, label=label))
+    for code, label in (("resolved", "Resolved"), ("callback", "Call back"), ("sale", "Sale")):
+        session.add(Disposition(tenant_id=tid, code=code, label=label))
+    await session.flush()
+
+
+async def seed_demo(database: Database, today: dt.date | None = None) -> bool:
+    """Create the demo tenant unless it exists; return True when it was created now."""
+    async with database.transaction() as session:
+        exists = await session.scalar(sa.select(Tenant.id).where(Tenant.slug == DEMO_SLUG))
+        if exists is not None:
+            return False
+        await _seed(session, today or dt.date.today())
+    return True
+
+
+def describe_demo(settings: Settings) -> str:
+    """Return the text telling a human how to log in and register a softphone."""
+    sip_host = "127.0.0.1" if settings.sip_host in ("0.0.0.0", "::") else settings.sip_host
+    lines = [
+        "Seatline demo tenant is ready.",
+        f"  Web/API:  {settings.http_url}/  (API docs: {settings.http_url}/docs)",
+    ]
+    lines += [f"  Login:    {u.username} / {u.password}  ({u.role})" for u in USERS]
+    lines.append("  Agents:   agent1001@demo … agent1004@demo / demo-agent")
+    lines.append("  Softphone (SIP account), e.g. for extension 1001:")
+    lines.append(f"    user 1001, domain {DEMO_DOMAIN}, password {sip_password('1001')},")
+    lines.append(f"    server (outbound proxy) {sip_host}:{settings.sip_port}")
+    lines.append("    (1002–1004 likewise, password demo-<extension>)")
+    lines.append(f"  Numbers:  9000 (menu), 9001 (support), {DEMO_E164}")
+    return "\n".join(lines)

@@ -1,0 +1,67 @@
+"""The store's error family; the API maps each to an HTTP status and a kebab-case error id."""
+
+from typing import Any
+
+__all__ = [
+    "Conflict",
+    "InvalidInput",
+    "InvalidReference",
+    "NotFound",
+    "PermissionDenied",
+    "SeatCapReached",
+    "StoreError",
+]
+
+
+class StoreError(Exception):
+    """Base of every store error: carries a kebab-case id, an HTTP status hint and details."""
+
+    error_id = "store-error"
+    status = 400
+
+    def __init__(self, message: str, details: dict[str, Any] | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.details = details or {}
+
+
+class NotFound(StoreError):
+    """The row does not exist for this tenant (whether it exists for another is never told)."""
+
+    error_id = "not-found"
+    status = 404
+
+
+class Conflict(StoreError):
+    """The change would break a uniqueness or reference rule."""
+
+    error_id = "conflict"
+    status = 409
+
+
+class InvalidReference(StoreError):
+    """A field names a row that does not exist in the caller's tenant."""
+
+    error_id = "invalid-reference"
+    status = 422
+
+
+class InvalidInput(StoreError):
+    """A value breaks a rule the schema alone can't express."""
+
+    error_id = "invalid-input"
+    status = 422
+
+
+class SeatCapReached(StoreError):
+    """Logging in one more agent would exceed the tenant's rented seats."""
+
+    error_id = "seat-cap-reached"
+    status = 409
+
+
+class PermissionDenied(StoreError):
+    """The caller's role may not do this."""
+
+    error_id = "forbidden"
+    status = 403

@@ -1,0 +1,256 @@
+"""SQLAlchemy models of the configuration: every row is owned by a tenant.
+
+This module only declares tables. Rules that span rows (seat caps, reference checks, HA1
+derivation) live in the service modules; the migration in migrations/versions mirrors these
+declarations and a test proves they match.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from enum import StrEnum
+from typing import Any, ClassVar
+
+import sqlalchemy as sa
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from seatline.store.enums import QueueStrategy, Role, TrunkDirection
+
+__all__ = [
+    "Agent",
+    "AgentSkill",
+    "Base",
+    "BusinessHours",
+    "Disposition",
+    "Flow",
+    "Holiday",
+    "Number",
+    "Queue",
+    "ReasonCode",
+    "Skill",
+    "Tenant",
+    "TenantOwned",
+    "Trunk",
+    "User",
+]
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def _enum(kind: type[StrEnum]) -> sa.Enum:
+    """Store a StrEnum as its plain string value (no native type, so adding a value is easy)."""
+    return sa.Enum(
+        kind,
+        native_enum=False,
+        create_constraint=False,
+        length=32,
+        values_callable=lambda members: [member.value for member in members],
+    )
+
+
+class Base(DeclarativeBase):
+    """Declarative base with a stable constraint naming scheme."""
+
+    metadata = sa.MetaData(naming_convention=NAMING)
+    type_annotation_map: ClassVar[dict[Any, Any]] = {dict[str, Any]: sa.JSON, list[Any]: sa.JSON}
+
+
+def _id() -> Mapped[uuid.UUID]:
+    # Random ids: a tenant can't learn how many rows others created from the ids it sees.
+    return mapped_column(sa.Uuid, primary_key=True, default=uuid.uuid4)
+
+
+def _tenant_fk() -> Mapped[uuid.UUID]:
+    return mapped_column(sa.ForeignKey("tenants.id", ondelete="CASCADE"), index=True)
+
+
+class Tenant(Base):
+    """An enterprise renting seats on the platform."""
+
+    __tablename__ = "tenants"
+
+    id: Mapped[uuid.UUID] = _id()
+    name: Mapped[str] = mapped_column(sa.String(200))
+    slug: Mapped[str] = mapped_column(sa.String(63), unique=True)
+    time_zone: Mapped[str] = mapped_column(sa.String(64), default="UTC")
+    seat_count: Mapped[int] = mapped_column(default=0)
+    sip_domain: Mapped[str] = mapped_column(sa.String(253), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(
+        sa.DateTime(timezone=True), default=lambda: dt.datetime.now(dt.UTC)
+    )
+
+
+class TenantOwned(Base):
+    """Abstract base of every row that belongs to one tenant."""
+
+    __abstract__ = True
+
+    id: Mapped[uuid.UUID] = _id()
+    tenant_id: Mapped[uuid.UUID] = _tenant_fk()
+
+
+class User(TenantOwned):
+    """Someone who logs in to the API or the pages."""
+
+    __tablename__ = "users"
+
+    username: Mapped[str] = mapped_column(sa.String(200), unique=True)
+    password_hash: Mapped[str] = mapped_column(sa.String(200))
+    role: Mapped[Role] = mapped_column(_enum(Role))
+    display_name: Mapped[str] = mapped_column(sa.String(200), default="")
+    agent_id: Mapped[uuid.UUID | None] = mapped_column(
+        sa.ForeignKey("agents.id", ondelete="SET NULL"), default=None
+    )
+    active: Mapped[bool] = mapped_column(default=True)
+
+
+class Agent(TenantOwned):
+    """An agent: a SIP account (extension), skills, channel capacity and logged-in state."""
+
+    __tablename__ = "agents"
+    __table_args__ = (sa.UniqueConstraint("tenant_id", "extension"),)
+
+    extension: Mapped[str] = mapped_column(sa.String(32))
+    display_name: Mapped[str] = mapped_column(sa.String(200))
+    # HA1 = H(extension:sip_domain:password), RFC 7616 §3.4.2; the password itself is never kept.
+    ha1_md5: Mapped[str] = mapped_column(sa.String(32))
+    ha1_sha256: Mapped[str] = mapped_column(sa.String(64))
+    max_voice: Mapped[int] = mapped_column(default=1)
+    max_chat: Mapped[int] = mapped_column(default=3)
+    max_email: Mapped[int] = mapped_column(default=5)
+    max_sms: Mapped[int] = mapped_column(default=5)
+    logged_in: Mapped[bool] = mapped_column(default=False)
+    logged_in_at: Mapped[dt.datetime | None] = mapped_column(
+        sa.DateTime(timezone=True), default=None
+    )
+
+    skills: Mapped[list[AgentSkill]] = relationship(
+        cascade="all, delete-orphan", lazy="selectin", passive_deletes=True
+    )
+
+
+class Skill(TenantOwned):
+    """A named ability that queues require and agents have at a level."""
+
+    __tablename__ = "skills"
+    __table_args__ = (sa.UniqueConstraint("tenant_id", "name"),)
+
+    name: Mapped[str] = mapped_column(sa.String(64))
+    description: Mapped[str] = mapped_column(sa.String(500), default="")
+
+
+class AgentSkill(Base):
+    """An agent's level (1–10) in one skill; owned through its agent."""
+
+    __tablename__ = "agent_skills"
+    __table_args__ = (sa.CheckConstraint("level BETWEEN 1 AND 10", name="level_range"),)
+
+    agent_id: Mapped[uuid.UUID] = mapped_column(
+        sa.ForeignKey("agents.id", ondelete="CASCADE"), primary_key=True
+    )
+    skill_id: Mapped[uuid.UUID] = mapped_column(
+        sa.ForeignKey("skills.id", ondelete="CASCADE"), primary_key=True
+    )
+    level: Mapped[int]
+
+
+class Queue(TenantOwned):
+    """Where contacts wait to be offered to agents."""
+
+    __tablename__ = "queues"
+    __table_args__ = (sa.UniqueConstraint("tenant_id", "name"),)
+
+    name: Mapped[str] = mapped_column(sa.String(64))
+    strategy: Mapped[QueueStrategy] = mapped_column(_enum(QueueStrategy))
+    skill_expression: Mapped[str] = mapped_column(sa.String(500), default="")
+    service_level_seconds: Mapped[int] = mapped_column(default=20)
+    max_wait_seconds: Mapped[int | None] = mapped_column(default=None)
+    max_length: Mapped[int | None] = mapped_column(default=None)
+    wrapup_seconds: Mapped[int] = mapped_column(default=0)
+    offer_timeout_seconds: Mapped[int] = mapped_column(default=20)
+    overflow: Mapped[list[Any]] = mapped_column(default=list)
+
+
+class Flow(TenantOwned):
+    """A contact flow: a name and its JSON definition (interpreted by seatline.flows)."""
+
+    __tablename__ = "flows"
+    __table_args__ = (sa.UniqueConstraint("tenant_id", "name"),)
+
+    name: Mapped[str] = mapped_column(sa.String(64))
+    definition: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class Number(TenantOwned):
+    """A dialled number (E.164, 95xxx service number or short demo number) starting a flow."""
+
+    __tablename__ = "numbers"
+
+    # Unique across tenants: the switch routes a dialled number without knowing the tenant.
+    number: Mapped[str] = mapped_column(sa.String(32), unique=True)
+    flow_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("flows.id"))
+    description: Mapped[str] = mapped_column(sa.String(200), default="")
+
+
+class BusinessHours(TenantOwned):
+    """A weekly schedule: ranges of (weekday, start, end) in the tenant's time zone."""
+
+    __tablename__ = "business_hours"
+    __table_args__ = (sa.UniqueConstraint("tenant_id", "name"),)
+
+    name: Mapped[str] = mapped_column(sa.String(64))
+    ranges: Mapped[list[Any]] = mapped_column(default=list)
+
+
+class Holiday(TenantOwned):
+    """A closed day in the tenant's time zone."""
+
+    __tablename__ = "holidays"
+    __table_args__ = (sa.UniqueConstraint("tenant_id", "date"),)
+
+    date: Mapped[dt.date] = mapped_column(sa.Date)
+    name: Mapped[str] = mapped_column(sa.String(200), default="")
+
+
+class ReasonCode(TenantOwned):
+    """Why an agent is not ready (break, training …)."""
+
+    __tablename__ = "reason_codes"
+    __table_args__ = (sa.UniqueConstraint("tenant_id", "code"),)
+
+    code: Mapped[str] = mapped_column(sa.String(64))
+    label: Mapped[str] = mapped_column(sa.String(200), default="")
+
+
+class Disposition(TenantOwned):
+    """An outcome an agent sets at the end of a contact."""
+
+    __tablename__ = "dispositions"
+    __table_args__ = (sa.UniqueConstraint("tenant_id", "code"),)
+
+    code: Mapped[str] = mapped_column(sa.String(64))
+    label: Mapped[str] = mapped_column(sa.String(200), default="")
+
+
+class Trunk(TenantOwned):
+    """A carrier connection: how inbound calls are recognised and where outbound calls go."""
+
+    __tablename__ = "trunks"
+    __table_args__ = (sa.UniqueConstraint("tenant_id", "name"),)
+
+    name: Mapped[str] = mapped_column(sa.String(64))
+    direction: Mapped[TrunkDirection] = mapped_column(_enum(TrunkDirection))
+    match_source: Mapped[str | None] = mapped_column(sa.String(255), default=None)
+    match_username: Mapped[str | None] = mapped_column(sa.String(128), default=None)
+    outbound_host: Mapped[str | None] = mapped_column(sa.String(255), default=None)
+    outbound_port: Mapped[int] = mapped_column(default=5060)
+    username: Mapped[str | None] = mapped_column(sa.String(128), default=None)
+    # The carrier's realm is only known from its challenge, so digest needs the password itself.
+    password: Mapped[str | None] = mapped_column(sa.String(256), default=None)

@@ -1,0 +1,151 @@
+"""API fixtures: the app on each backend, and two tenants (A and B) with one row of everything."""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+import time
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+import pytest
+from fastapi import FastAPI
+
+from seatline.api import create_app
+from seatline.api.tokens import issue_token
+from seatline.config import load_settings
+from seatline.store.agents import create_agent
+from seatline.store.db import Database
+from seatline.store.enums import Role, TrunkDirection
+from seatline.store.models import (
+    BusinessHours,
+    Disposition,
+    Flow,
+    Holiday,
+    Number,
+    Queue,
+    ReasonCode,
+    Skill,
+    Tenant,
+    Trunk,
+)
+from seatline.store.repo import create_owned
+from seatline.store.users import create_user
+
+SECRET = "test-secret-key-" + "x" * 32
+PASSWORD = "correct-horse"
+
+
+@pytest.fixture
+def app(database: Database, tmp_path: Path) -> FastAPI:
+    """The Seatline app over the test database."""
+    settings = load_settings({"data_dir": tmp_path, "secret_key": SECRET}, create_secret=False)
+    return create_app(settings, database)
+
+
+@dataclass
+class World:
+    """One tenant with a row of every kind, its users and their tokens."""
+
+    tenant: Tenant
+    rows: dict[str, uuid.UUID] = field(default_factory=dict)
+    users: dict[Role, uuid.UUID] = field(default_factory=dict)
+    usernames: dict[Role, str] = field(default_factory=dict)
+
+    def token(self, role: Role) -> str:
+        """A bearer token for this tenant's user of `role`."""
+        return issue_token(SECRET, self.users[role], int(time.time()) + 3600)
+
+    def headers(self, role: Role) -> dict[str, str]:
+        """Authorization headers for this tenant's user of `role`."""
+        return {"Authorization": f"Bearer {self.token(role)}"}
+
+
+async def build_world(database: Database, seats: int = 2) -> World:
+    """Create a tenant with one row of every resource and a user of every role."""
+    slug = f"t{secrets.token_hex(4)}"
+    async with database.transaction() as session:
+        tenant = Tenant(name=slug, slug=slug, seat_count=seats, sip_domain=f"{slug}.example")
+        session.add(tenant)
+        await session.flush()
+        world = World(tenant)
+        tid = tenant.id
+        skill = await create_owned(session, Skill, tid, {"name": "sales"})
+        flow = await create_owned(session, Flow, tid, {"name": "main", "definition": {"a": 1}})
+        number = f"+4930{secrets.randbelow(10**8):08d}"
+        made = {
+            "skills": skill,
+            "flows": flow,
+            "queues": await create_owned(
+                session, Queue, tid, {"name": "q", "strategy": "longest_idle"}
+            ),
+            "numbers": await create_owned(
+                session, Number, tid, {"number": number, "flow_id": flow.id}
+            ),
+            "business-hours": await create_owned(session, BusinessHours, tid, {"name": "office"}),
+            "holidays": await create_owned(session, Holiday, tid, {"date": dt.date(2026, 12, 25)}),
+            "reason-codes": await create_owned(session, ReasonCode, tid, {"code": "break"}),
+            "dispositions": await create_owned(session, Disposition, tid, {"code": "sale"}),
+            "trunks": await create_owned(
+                session,
+                Trunk,
+                tid,
+                {
+                    "name": "carrier",
+                    "direction": TrunkDirection.INBOUND,
+                    "match_source": "10.0.0.1",
+                },
+            ),
+            "agents": await create_agent(
+                session,
+                tid,
+                {
+                    "extension": "1001",
+                    "display_name": "Agent One",
+                    "sip_password": "sip-secret",
+                    "skills": [{"skill_id": skill.id, "level": 5}],
+                },
+            ),
+        }
+        world.rows = {name: row.id for name, row in made.items()}
+        world.rows["tenants"] = tid
+        for role in Role:
+            username = f"{role.value.replace('_', '-')}@{slug}"
+            user = await create_user(
+                session,
+                Role.PLATFORM_ADMIN,
+                tid,
+                {
+                    "username": username,
+                    "password": PASSWORD,
+                    "role": role,
+                    "agent_id": world.rows["agents"] if role is Role.AGENT else None,
+                },
+            )
+            world.users[role] = user.id
+            world.usernames[role] = username
+        world.rows["users"] = world.users[Role.SUPERVISOR]
+    return world
+
+
+@pytest.fixture
+async def tenant_a(database: Database) -> World:
+    """Tenant A, the caller's tenant in isolation tests."""
+    return await build_world(database)
+
+
+@pytest.fixture
+async def tenant_b(database: Database) -> World:
+    """Tenant B, whose rows A must never see."""
+    return await build_world(database)
+
+
+@pytest.fixture
+async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    """An HTTP client talking to the app in-process."""
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://seatline.test") as http:
+        yield http

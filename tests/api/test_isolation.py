@@ -1,0 +1,212 @@
+"""Strict tenant isolation, proved by walking every route the app has.
+
+The walk enumerates `app.routes`, so a new endpoint is covered automatically, and it fails when
+an endpoint is not classified here. For each route a user of tenant A (with every role) tries
+tenant B's row ids and a random id: the answers must be identical (a foreign id is a 404 just
+like a missing one), no list may contain any of B's ids, and B's rows must come out unchanged.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from fastapi.routing import APIRoute
+
+from seatline.api.deps import TENANT_HEADER
+from seatline.store.enums import Role
+
+World = Any  # the conftest's World (conftest modules are not importable)
+
+# Routes that carry no tenant data, or only the caller's own identity.
+PUBLIC = {
+    ("GET", "/openapi.json"),
+    ("GET", "/docs"),
+    ("GET", "/docs/oauth2-redirect"),
+    ("GET", "/redoc"),
+    ("GET", "/healthz"),
+    ("GET", "/metrics"),
+    ("POST", "/api/auth/login"),
+    ("POST", "/api/auth/logout"),
+}
+SELF = {("GET", "/api/auth/me"), ("GET", "/api/seats")}
+
+# Collection POSTs whose body names other rows: the probe puts an id in every reference.
+REFERENCE_POSTS = {
+    "/api/agents": lambda ref, slug: {
+        "extension": "7001",
+        "display_name": "Probe",
+        "sip_password": "probe-password",
+        "skills": [{"skill_id": ref, "level": 1}],
+    },
+    "/api/users": lambda ref, slug: {
+        "username": "probe@" + slug,
+        "password": "probe-password",
+        "role": "agent",
+        "agent_id": ref,
+    },
+    "/api/numbers": lambda ref, slug: {"number": "+4989000000", "flow_id": ref},
+}
+# Collection POSTs whose body names no other row (nothing of B's can be referenced).
+PLAIN_POSTS = {
+    "/api/tenants",
+    "/api/skills",
+    "/api/queues",
+    "/api/flows",
+    "/api/business-hours",
+    "/api/holidays",
+    "/api/reason-codes",
+    "/api/dispositions",
+    "/api/trunks",
+}
+# PATCH bodies that name another row: tried on A's own row with B's id and a random id.
+REFERENCE_PATCHES = {
+    "/api/agents/{item_id}": lambda ref, slug: {"skills": [{"skill_id": ref, "level": 2}]},
+    "/api/users/{item_id}": lambda ref, slug: {"agent_id": ref},
+    "/api/numbers/{item_id}": lambda ref, slug: {"flow_id": ref},
+}
+REFERENCED_KIND = {
+    "/api/agents": "skills",
+    "/api/users": "agents",
+    "/api/numbers": "flows",
+    "/api/agents/{item_id}": "skills",
+    "/api/users/{item_id}": "agents",
+    "/api/numbers/{item_id}": "flows",
+}
+
+
+def endpoints(app: FastAPI) -> list[tuple[str, str]]:
+    """Every (method, path) the app serves."""
+    found = []
+    for route in app.routes:
+        methods = sorted(getattr(route, "methods", None) or [])
+        for method in methods:
+            if method != "HEAD":
+                found.append((method, getattr(route, "path", repr(route))))
+    return found
+
+
+def _collection(path: str) -> str:
+    return path.split("/{item_id}")[0]
+
+
+def _scrub(body: str, *ids: object) -> str:
+    for value in ids:
+        body = body.replace(str(value), "<id>")
+    return body
+
+
+async def _call(
+    client: httpx.AsyncClient,
+    method: str,
+    path: str,
+    headers: dict[str, str],
+    body: Any = None,
+) -> httpx.Response:
+    return await client.request(method, path, headers=headers, json=body)
+
+
+def test_every_route_is_classified(app: FastAPI) -> None:
+    routes = endpoints(app)
+    assert routes, "the app has no routes?"
+    public_paths = {path for _, path in PUBLIC}
+    for route in app.routes:
+        # An included router or a mount would hide its endpoints from this walk.
+        walkable = isinstance(route, APIRoute) or getattr(route, "path", None) in public_paths
+        assert walkable, f"{route!r}: add endpoints with seatline.api.app.mount_router"
+    unclassified = []
+    for method, path in routes:
+        if (method, path) in PUBLIC | SELF or "{item_id}" in path:
+            continue
+        if method == "GET":
+            continue  # every collection GET is checked for foreign ids
+        if method == "POST" and (path in REFERENCE_POSTS or path in PLAIN_POSTS):
+            continue
+        unclassified.append((method, path))
+    assert unclassified == [], f"classify these routes in test_isolation.py: {unclassified}"
+    for _method, path in routes:
+        if "{item_id}" in path:
+            assert path.count("{") == 1, f"unexpected path parameters in {path}"
+
+
+@pytest.mark.parametrize("role", list(Role))
+async def test_tenant_a_cannot_read_change_or_detect_tenant_b(
+    app: FastAPI, client: httpx.AsyncClient, tenant_a: World, tenant_b: World, role: Role
+) -> None:
+    # Everyone but the platform admin also sends B's id in the tenant header: it must be ignored.
+    headers = tenant_a.headers(role)
+    if role is not Role.PLATFORM_ADMIN:
+        headers[TENANT_HEADER] = str(tenant_b.tenant.id)
+    b_ids = {str(value) for value in [*tenant_b.rows.values(), *tenant_b.users.values()]}
+    before = await _snapshot(client, tenant_b)
+    checked = 0
+    for method, path in endpoints(app):
+        kind = _collection(path).removeprefix("/api/")
+        if (method, path) in PUBLIC or (role is Role.PLATFORM_ADMIN and kind == "tenants"):
+            continue  # the platform admin manages every tenant by design
+        if "{item_id}" in path:
+            assert kind in tenant_b.rows, f"no tenant-B row for {path}: add one to build_world"
+            # A valid body for every PATCH, so the lookup (not validation) gives the answer.
+            body = {} if method == "PATCH" else None
+            foreign_id, missing_id = tenant_b.rows[kind], uuid.uuid4()
+            foreign = await _call(client, method, _at(path, foreign_id), headers, body)
+            missing = await _call(client, method, _at(path, missing_id), headers, body)
+            assert foreign.status_code == missing.status_code, (method, path)
+            assert foreign.status_code in (403, 404), (method, path, foreign.text)
+            assert _scrub(foreign.text, foreign_id) == _scrub(missing.text, missing_id)
+            checked += 1
+            if method == "PATCH" and path in REFERENCE_PATCHES:
+                own = _at(path, tenant_a.rows[kind])
+                probe = REFERENCE_PATCHES[path]
+                await _compare(client, method, own, path, probe, headers, tenant_a, tenant_b)
+                checked += 1
+        elif method == "GET":
+            answer = await _call(client, method, path, headers)
+            assert answer.status_code in (200, 403), (path, answer.text)
+            leaked = [value for value in b_ids if value in answer.text]
+            assert leaked == [], f"{path} shows tenant B's ids to {role}"
+            checked += 1
+        elif method == "POST" and path in REFERENCE_POSTS:
+            probe = REFERENCE_POSTS[path]
+            await _compare(client, method, path, path, probe, headers, tenant_a, tenant_b)
+            checked += 1
+    assert checked > 50
+    assert await _snapshot(client, tenant_b) == before, "tenant B's rows changed"
+
+
+def _at(path: str, item_id: object) -> str:
+    return path.replace("{item_id}", str(item_id))
+
+
+async def _compare(
+    client: httpx.AsyncClient,
+    method: str,
+    url: str,
+    template: str,
+    probe: Any,
+    headers: dict[str, str],
+    tenant_a: World,
+    tenant_b: World,
+) -> None:
+    """Send the probe naming B's row and naming no row: the answers must not differ."""
+    slug = tenant_a.tenant.slug
+    foreign_id, missing_id = tenant_b.rows[REFERENCED_KIND[template]], uuid.uuid4()
+    foreign = await _call(client, method, url, headers, probe(str(foreign_id), slug))
+    missing = await _call(client, method, url, headers, probe(str(missing_id), slug))
+    assert foreign.status_code == missing.status_code, (method, url, foreign.text, missing.text)
+    assert 400 <= foreign.status_code < 500, (method, url, foreign.text)
+    assert _scrub(foreign.text, foreign_id) == _scrub(missing.text, missing_id)
+
+
+async def _snapshot(client: httpx.AsyncClient, world: World) -> dict[str, Any]:
+    """Every row of a tenant as its own tenant admin sees it."""
+    headers = world.headers(Role.TENANT_ADMIN)
+    state = {}
+    for kind in world.rows:
+        answer = await client.get(f"/api/{kind}", headers=headers)
+        assert answer.status_code == 200, answer.text
+        state[kind] = answer.json()
+    return state
