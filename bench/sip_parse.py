@@ -1,7 +1,6 @@
 """Benchmark of `seatline.sip`: prints one JSON line of figures (fixed seed).
 
-Run: `.venv/bin/python tests/sip/bench_sip.py` (kept here, not in bench/, only because
-this helper was limited to tests/sip; move it to bench/sip.py freely).
+Run: `.venv/bin/python bench/sip_parse.py`.
 
 * parse_per_second: distinct INVITE datagrams (with SDP) parsed and validated per second;
 * serialize_per_second: the same INVITE turned back into bytes per second;
