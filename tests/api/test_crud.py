@@ -206,3 +206,24 @@ async def test_a_failed_patch_changes_nothing(client: httpx.AsyncClient, tenant_
     body = {"display_name": "Renamed", "skills": [{"skill_id": str(uuid.uuid4()), "level": 4}]}
     assert_error(await client.patch(url, json=body, headers=headers), 422, "invalid-reference")
     assert (await client.get(url, headers=headers)).json() == before
+
+
+async def test_patch_cannot_leave_a_trunk_unusable(
+    client: httpx.AsyncClient, tenant_a: World
+) -> None:
+    headers = tenant_a.headers(Role.TENANT_ADMIN)
+    body = {"name": "patch-me", "direction": "outbound", "outbound_host": "127.0.0.1"}
+    created = await client.post("/api/trunks", json=body, headers=headers)
+    assert created.status_code == 201, created.text
+    trunk_id = created.json()["id"]
+    answer = await client.patch(
+        f"/api/trunks/{trunk_id}", json={"outbound_host": None}, headers=headers
+    )
+    error = assert_error(answer, 422, "invalid-input")
+    assert "outbound_host" in error["message"]
+    kept = await client.get(f"/api/trunks/{trunk_id}", headers=headers)
+    assert kept.json()["outbound_host"] == "127.0.0.1"
+    fine = await client.patch(
+        f"/api/trunks/{trunk_id}", json={"outbound_port": 5080}, headers=headers
+    )
+    assert fine.status_code == 200, fine.text

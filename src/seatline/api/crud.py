@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Response
+from fastapi.exceptions import RequestValidationError
+from pydantic import ValidationError
 
 from seatline.api.deps import ADMINS, STAFF, Principal, SessionDep, commit, require
 from seatline.api.schemas import Input, Output, patch_of
@@ -60,6 +62,18 @@ class Resource:
     read_roles: frozenset[Role] = STAFF
     create_roles: frozenset[Role] = ADMINS
     write_roles: frozenset[Role] = ADMINS
+    # Re-check the create model's cross-field rules on the row as a patch would leave it.
+    revalidate_patch: bool = False
+
+
+def _revalidate(create: type[Input], row: TenantOwned, values: dict[str, Any]) -> None:
+    merged = {name: getattr(row, name) for name in create.model_fields if hasattr(row, name)}
+    merged.update(values)
+    try:
+        create.model_validate(merged)
+    except ValidationError as exc:
+        errors = [{**error, "loc": ("body", *error.get("loc", ()))} for error in exc.errors()]
+        raise RequestValidationError(errors) from None
 
 
 async def _check_references(
@@ -102,6 +116,8 @@ def crud_router(resource: Resource) -> APIRouter:
     async def patch_row(item_id: uuid.UUID, body: Patch, session: SessionDep, who: Writer) -> Any:  # type: ignore[valid-type]
         row = await get_owned(session, model, who.tenant_id, item_id)
         values = body.model_dump(exclude_unset=True)  # type: ignore[attr-defined]
+        if resource.revalidate_patch:
+            _revalidate(Create, row, values)
         await _check_references(session, resource, who.tenant_id, values)
         row = await update_owned(session, row, values)
         await commit(session)

@@ -58,5 +58,5 @@ RESOURCES = (
     # Agents pick reason codes and dispositions on their desktop, so they may read them.
     Resource("reason-codes", ReasonCode, CodeCreate, CodeRead, read_roles=ALL_ROLES),
     Resource("dispositions", Disposition, CodeCreate, CodeRead, read_roles=ALL_ROLES),
-    Resource("trunks", Trunk, TrunkCreate, TrunkRead),
+    Resource("trunks", Trunk, TrunkCreate, TrunkRead, revalidate_patch=True),
 )
