@@ -1,0 +1,49 @@
+"""Plain configuration of the switch: trunks and limits (validated at the edge, elsewhere)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True, slots=True)
+class TrunkConfig:
+    """A carrier trunk: who may send us calls, and where (and as whom) we send calls out."""
+
+    name: str
+    inbound_addresses: tuple[str, ...] = ()  # "host" or "host:port" trusted without digest
+    outbound_host: str | None = None
+    outbound_port: int = 5060
+    outbound_transport: str = "UDP"
+    outbound_username: str | None = None
+    outbound_password: str | None = None
+    outbound_prefixes: tuple[str, ...] = ()  # dialled numbers starting with these go out here
+    tenant_id: str = ""
+
+    def matches_source(self, host: str, port: int) -> bool:
+        """Whether a request from `host`:`port` comes from this trunk."""
+        return any(a in (host, f"{host}:{port}") for a in self.inbound_addresses)
+
+    def routes_number(self, number: str) -> bool:
+        """Whether `number` is sent out through this trunk."""
+        return self.outbound_host is not None and any(
+            number.startswith(p) for p in self.outbound_prefixes
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class SwitchConfig:
+    """Settings of one switch instance."""
+
+    domain: str = "seatline.local"
+    advertised_host: str | None = None  # address put in Via/Contact/SDP (defaults to the bind host)
+    trunks: tuple[TrunkConfig, ...] = ()
+    trusted_sources: tuple[str, ...] = ()  # phones/peers let in without digest (tests, lab)
+    user_agent: str = "Seatline"
+    ring_timeout: float = 30.0
+    ban_max_failures: int = 10
+    ban_window: float = 60.0
+    ban_seconds: float = 300.0
+    nonce_lifetime: float = 300.0
+    # SHA-256 challenges are opt-in: baresip 1.0 (libre) gives up on any challenge it cannot
+    # compute instead of picking the MD5 one; SHA-256 answers are accepted either way.
+    digest_algorithms: tuple[str, ...] = field(default=("MD5",))

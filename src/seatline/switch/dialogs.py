@@ -1,0 +1,351 @@
+"""Requests and responses inside (and creating) dialogs: INVITE, ACK, BYE, CANCEL, re-INVITE.
+
+Functions here take the `SipCore` and a `Leg`; they turn SIP into `Call` state changes and
+`Call` requests into SIP (RFC 3261 §12-§15). Transfers (REFER) live in `transfer.py`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import re
+from typing import TYPE_CHECKING
+
+from seatline.sip import SipParseError, SipRequest, parse_name_addr
+from seatline.sip.events import RequestReceived, TransactionKey
+from seatline.sip.uri import SipUri, parse_uri
+from seatline.switch import transfer
+from seatline.switch.call import Call
+from seatline.switch.errors import MediaError
+from seatline.switch.leg import Leg, LegState
+from seatline.switch.registrar import uri_user_host
+from seatline.switch.sdp import SdpError, answer_direction, build_sdp, parse_sdp
+
+if TYPE_CHECKING:
+    from seatline.switch.core import SipCore
+
+log = logging.getLogger(__name__)
+
+_TAG = re.compile(r";\s*tag=[^;>]*", re.IGNORECASE)
+_IN_DIALOG_OK = ("NOTIFY", "INFO", "UPDATE", "PRACK")
+TRYING_DELAY = 0.2  # RFC 3261 §17.2.1: a 100 is owed if the TU will not answer within 200 ms
+
+
+def strip_tag(value: str) -> str:
+    """A From/To value without its tag parameter."""
+    gt = value.rfind(">")
+    if gt == -1:
+        return _TAG.sub("", value)
+    return value[: gt + 1] + _TAG.sub("", value[gt + 1 :])
+
+
+def request_user(uri_text: str) -> str:
+    """The user part of a Request-URI (the dialled number)."""
+    try:
+        uri = parse_uri(uri_text)
+    except SipParseError:
+        return ""
+    return (uri.user or "") if isinstance(uri, SipUri) else ""
+
+
+# -- incoming requests ---------------------------------------------------------------------
+def on_request(core: SipCore, ev: RequestReceived) -> None:
+    """Dispatch one new request from the transaction layer."""
+    req = ev.request
+    method = req.method
+    if method == "INVITE":
+        if req.to_addr.tag:
+            on_reinvite(core, ev)
+        else:
+            on_new_invite(core, ev)
+    elif method == "ACK":
+        on_ack(core, req)
+    elif method == "BYE":
+        on_bye(core, ev)
+    elif method == "CANCEL":
+        on_cancel(core, ev)
+    elif method == "OPTIONS":
+        headers = [("Allow", core_allow()), ("Accept", "application/sdp")]
+        core.respond(req, ev.key, 200, to_tag="opt", headers=headers)
+    elif method == "REGISTER":
+        core.spawn(_register(core, ev))
+    elif method == "REFER":
+        transfer.on_refer(core, ev)
+    elif method in _IN_DIALOG_OK:
+        on_in_dialog_info(core, ev)
+    elif method in ("SUBSCRIBE", "PUBLISH", "MESSAGE"):
+        core.respond(req, ev.key, 405, to_tag="na", headers=[("Allow", core_allow())])
+    else:
+        core.respond(req, ev.key, 501, to_tag="ni", headers=[("Allow", core_allow())])
+
+
+def core_allow() -> str:
+    """The Allow header value."""
+    from seatline.switch.core import ALLOW
+
+    return ALLOW
+
+
+async def _register(core: SipCore, ev: RequestReceived) -> None:
+    host, port = ev.source
+    resp = await core.registrar.handle(ev.request, ev.transport, host, port, core.clock())
+    try:
+        core.layer.send_response(resp, core.now, ev.key)
+    except Exception as exc:
+        log.debug("REGISTER answer dropped: %s", exc)
+    core._pump()
+
+
+def on_new_invite(core: SipCore, ev: RequestReceived) -> None:
+    """A new inbound call: make its leg and `Call`, then route it in a task."""
+    req = ev.request
+    if req.call_id in core.legs:
+        core.respond(req, ev.key, 482, to_tag="loop")  # §8.2.2.2 merged request
+        return
+    contact = req.headers.get("Contact")
+    try:
+        target = parse_name_addr(contact).uri if contact else req.from_addr.uri
+    except SipParseError:
+        target = req.from_addr.uri
+    leg = Leg(
+        call_id=req.call_id,
+        local_tag=core_tag(),
+        local_uri=strip_tag(req.headers.get("To") or ""),
+        remote_uri=strip_tag(req.headers.get("From") or ""),
+        remote_target=target,
+        address=ev.source,
+        transport=ev.transport,
+        inbound=True,
+        remote_tag=req.from_addr.tag or "",
+        invite=req,
+        invite_key=ev.key,
+    )
+    caller, _ = uri_user_host(req.from_addr.uri)
+    call = Call(core, leg, number=request_user(req.uri), caller=caller, inbound=True)
+    core.legs[leg.call_id] = leg
+    asyncio.get_running_loop().call_later(TRYING_DELAY, _trying, core, leg)
+    core.spawn(_run_inbound(core, call, ev))
+
+
+def _trying(core: SipCore, leg: Leg) -> None:
+    if leg.state is LegState.INCOMING and leg.invite is not None:
+        core.respond(leg.invite, leg.invite_key, 100)
+
+
+def core_tag() -> str:
+    """A fresh local tag."""
+    from seatline.switch.core import new_tag
+
+    return new_tag()
+
+
+def reject(
+    core: SipCore, call: Call, status: int, headers: list[tuple[str, str]] | None = None
+) -> None:
+    """Refuse an unanswered inbound call with `status` and end it."""
+    leg = call.leg
+    if leg.invite is not None:
+        core.respond(
+            leg.invite, leg.invite_key, status, to_tag=leg.local_tag, headers=headers or []
+        )
+    call.terminate(f"rejected-{status}", send=False)
+
+
+async def _run_inbound(core: SipCore, call: Call, ev: RequestReceived) -> None:
+    req = ev.request
+    host, port = ev.source
+    if not core.is_trusted(host, port):
+        user, domain = uri_user_host(req.from_addr.uri)
+        result = await core.guard.check(req, host, domain, user, core.clock(), proxy=True)
+        if result.response is not None:
+            core.legs.pop(call.leg.call_id, None)  # the retry comes with the same Call-ID
+            call.leg.state = LegState.TERMINATED
+            with contextlib.suppress(Exception):
+                core.layer.send_response(result.response, core.now, ev.key)
+            core._pump()
+            return
+        assert result.credentials is not None
+        call.agent_id = result.credentials.agent_id
+        call.tenant_id = result.credentials.tenant_id
+    else:
+        trunk = core.trunk_for_source(host, port)
+        call.tenant_id = trunk.tenant_id if trunk is not None else ""
+    handler = core.router.route(call.number)
+    if handler is None:
+        reject(core, call, 404)
+        return
+    try:
+        offer = parse_sdp(req.body) if req.body else None
+        if offer is not None:
+            _ = offer.codec
+    except SdpError:
+        reject(core, call, 488)
+        return
+    assert core.media is not None
+    try:
+        media = await core.media.open_session()
+    except MediaError:
+        reject(core, call, 503)
+        return
+    if call.ended:
+        media.close()
+        return
+    call.attach_media(media)
+    if offer is not None:
+        apply_remote(call.leg, offer)
+    core.stats["calls_in"] += 1
+    await call.run(handler)
+
+
+def apply_remote(leg: Leg, desc: object) -> None:
+    """Point the leg's RTP at the peer's SDP (address, codec, DTMF type, direction)."""
+    from seatline.switch.sdp import MediaDescription
+
+    assert isinstance(desc, MediaDescription)
+    leg.remote_media = desc
+    if leg.media is not None:
+        leg.media.set_remote(desc.address, desc.port, desc.codec, desc.dtmf_payload_types)
+        leg.media.send_enabled = desc.direction in ("sendrecv", "recvonly")
+
+
+def local_sdp(
+    core: SipCore, leg: Leg, direction: str = "sendrecv", codecs: tuple[int, ...] = (0, 8)
+) -> bytes:
+    """Our SDP for `leg`: an answer to its remote media, or an offer of `codecs`."""
+    assert leg.media is not None
+    leg.sdp_version += 1
+    remote = leg.remote_media
+    if remote is not None:
+        return build_sdp(
+            core.host,
+            leg.media.port,
+            (remote.codec,),
+            remote.dtmf_payload_type,
+            direction,
+            leg.sdp_version,
+        )
+    return build_sdp(core.host, leg.media.port, codecs, 101, direction, leg.sdp_version)
+
+
+def answer(core: SipCore, leg: Leg, status: int = 200) -> None:
+    """Send 200 (or 183 with `status`) with our SDP to an inbound INVITE."""
+    assert leg.invite is not None
+    direction = "sendrecv"
+    if leg.remote_media is not None:
+        direction = answer_direction(leg.remote_media.direction)
+    headers = [("Contact", core.contact(leg.transport))]
+    if status == 200:
+        headers.append(("Allow", core_allow()))
+    core.respond(
+        leg.invite,
+        leg.invite_key,
+        status,
+        to_tag=leg.local_tag,
+        headers=headers,
+        body=local_sdp(core, leg, direction),
+    )
+    leg.move("answer" if status == 200 else "ring")
+
+
+def ring(core: SipCore, leg: Leg) -> None:
+    """Send 180 Ringing to an inbound INVITE."""
+    assert leg.invite is not None
+    core.respond(
+        leg.invite,
+        leg.invite_key,
+        180,
+        to_tag=leg.local_tag,
+        headers=[("Contact", core.contact(leg.transport))],
+    )
+    leg.move("ring")
+
+
+def on_ack(core: SipCore, req: SipRequest) -> None:
+    """The ACK for our 2xx (late offer answers arrive here)."""
+    leg = core.legs.get(req.call_id)
+    if leg is None or leg.call is None:
+        return
+    if req.body and leg.remote_media is None:
+        try:
+            apply_remote(leg, parse_sdp(req.body))
+        except SdpError:
+            leg.call.hangup_soon("bad-sdp")
+
+
+def on_bye(core: SipCore, ev: RequestReceived) -> None:
+    """The peer hangs up."""
+    req = ev.request
+    leg = core.legs.get(req.call_id)
+    if leg is None or leg.call is None:
+        core.respond(req, ev.key, 481, to_tag="gone")
+        return
+    core.respond(req, ev.key, 200)
+    leg.call.terminate("remote-bye", send=False)
+
+
+def on_cancel(core: SipCore, ev: RequestReceived) -> None:
+    """The caller gave up before we answered (§9.2)."""
+    req = ev.request
+    leg = core.legs.get(req.call_id)
+    if leg is None or leg.call is None or ev.cancels is None or leg.invite_key != ev.cancels:
+        core.respond(req, ev.key, 481, to_tag="gone")
+        return
+    core.respond(req, ev.key, 200, to_tag=leg.local_tag)
+    if leg.state in (LegState.INCOMING, LegState.EARLY):
+        assert leg.invite is not None
+        core.respond(leg.invite, leg.invite_key, 487, to_tag=leg.local_tag)
+        leg.call.terminate("cancelled", send=False)
+
+
+def on_reinvite(core: SipCore, ev: RequestReceived) -> None:
+    """A re-INVITE: hold, resume or a media change (RFC 3264 §8)."""
+    req = ev.request
+    leg = core.legs.get(req.call_id)
+    if leg is None or leg.call is None or leg.media is None:
+        core.respond(req, ev.key, 481, to_tag="gone")
+        return
+    direction = "sendrecv"
+    if req.body:
+        try:
+            desc = parse_sdp(req.body)
+            _ = desc.codec
+        except SdpError:
+            core.respond(req, ev.key, 488)
+            return
+        apply_remote(leg, desc)
+        direction = answer_direction(desc.direction)
+    contact = req.headers.get("Contact")
+    if contact:
+        with contextlib.suppress(SipParseError):
+            leg.remote_target = parse_name_addr(contact).uri
+    core.respond(
+        req,
+        ev.key,
+        200,
+        headers=[("Contact", core.contact(leg.transport))],
+        body=local_sdp(core, leg, direction),
+    )
+    leg.call.on_hold_changed(direction != "sendrecv")
+
+
+def on_in_dialog_info(core: SipCore, ev: RequestReceived) -> None:
+    """NOTIFY/INFO/UPDATE inside a dialog: 200, and INFO dtmf-relay becomes a digit."""
+    req = ev.request
+    leg = core.legs.get(req.call_id)
+    if leg is None or leg.call is None:
+        core.respond(req, ev.key, 481, to_tag="gone")
+        return
+    core.respond(req, ev.key, 200)
+    if req.method == "INFO" and (req.content_type or "").startswith("application/dtmf-relay"):
+        for line in req.body.decode(errors="replace").splitlines():
+            key, _, value = line.partition("=")
+            if key.strip().lower() == "signal" and value.strip():
+                leg.call.on_dtmf(value.strip()[0])
+
+
+def on_server_invite_timeout(core: SipCore, key: TransactionKey) -> None:
+    """Our 2xx was never ACKed (Timer L/H): end that dialog with BYE (§13.3.1.4)."""
+    for leg in list(core.legs.values()):
+        if leg.invite_key == key and leg.call is not None:
+            leg.call.terminate("no-ack")

@@ -1,0 +1,266 @@
+"""Outgoing SIP of a leg: in-dialog requests, ACK, BYE, re-INVITE, and dialling new legs.
+
+Counterpart of `dialogs.py` (which handles what peers send): builds requests inside a dialog
+(RFC 3261 §12.2.1.1), places outbound INVITEs to agents, URIs and trunks, answers a trunk's
+digest challenge once, and ACKs 2xx responses (§13.2.2.4).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from functools import partial
+from typing import TYPE_CHECKING
+
+from seatline.sip import Headers, SipParseError, SipRequest, SipResponse, parse_name_addr
+from seatline.switch.dialogs import apply_remote, local_sdp
+from seatline.switch.errors import TargetNotFound
+from seatline.switch.leg import Leg, LegState
+from seatline.switch.sdp import SdpError, parse_sdp
+
+if TYPE_CHECKING:
+    from seatline.switch.call import Call
+    from seatline.switch.config import TrunkConfig
+    from seatline.switch.core import SipCore
+
+
+def build_request(
+    core: SipCore,
+    leg: Leg,
+    method: str,
+    body: bytes = b"",
+    content_type: str = "application/sdp",
+    extra: tuple[tuple[str, str], ...] = (),
+) -> SipRequest:
+    """A request inside `leg`'s dialog (or its initial INVITE) with the next CSeq."""
+    from seatline.switch.core import new_branch
+
+    leg.cseq += 1
+    h = Headers()
+    h.add("Via", f"SIP/2.0/{leg.transport} {core.host}:{core.port};branch={new_branch()};rport")
+    h.add("Max-Forwards", "70")
+    h.add("From", f"{leg.local_uri};tag={leg.local_tag}")
+    h.add("To", f"{leg.remote_uri};tag={leg.remote_tag}" if leg.remote_tag else leg.remote_uri)
+    h.add("Call-ID", leg.call_id)
+    h.add("CSeq", f"{leg.cseq} {method}")
+    h.add("Contact", core.contact(leg.transport))
+    h.add("User-Agent", core.config.user_agent)
+    for name, value in extra:
+        h.add(name, value)
+    if body:
+        h.add("Content-Type", content_type)
+    return SipRequest(method, leg.remote_target, h, body)
+
+
+def send_in_dialog(
+    core: SipCore,
+    leg: Leg,
+    method: str,
+    body: bytes = b"",
+    content_type: str = "application/sdp",
+    extra: tuple[tuple[str, str], ...] = (),
+    on_response: object = None,
+) -> None:
+    """Send a request inside `leg`'s dialog."""
+    req = build_request(core, leg, method, body, content_type, extra)
+    core.send_request(req, leg.address, leg.transport, on_response)  # type: ignore[arg-type]
+
+
+def send_ack(core: SipCore, leg: Leg, resp: SipResponse) -> None:
+    """ACK a 2xx to one of our INVITEs (§13.2.2.4: a new transaction-less request)."""
+    from seatline.switch.core import new_branch
+
+    h = Headers()
+    h.add("Via", f"SIP/2.0/{leg.transport} {core.host}:{core.port};branch={new_branch()};rport")
+    h.add("Max-Forwards", "70")
+    h.add("From", f"{leg.local_uri};tag={leg.local_tag}")
+    h.add("To", resp.headers.get("To") or leg.remote_uri)
+    h.add("Call-ID", leg.call_id)
+    h.add("CSeq", f"{resp.cseq.seq} ACK")
+    core.send_stateless(SipRequest("ACK", leg.remote_target, h), leg.address, leg.transport)
+
+
+def send_bye(core: SipCore, leg: Leg) -> None:
+    """Hang up a confirmed leg."""
+    send_in_dialog(core, leg, "BYE", on_response=lambda resp: None)
+
+
+def reinvite(core: SipCore, leg: Leg, direction: str) -> None:
+    """Offer new media direction (hold: sendonly; resume: sendrecv)."""
+    body = local_sdp(core, leg, direction)
+    if leg.media is not None:
+        leg.media.send_enabled = direction in ("sendrecv", "sendonly")
+    send_in_dialog(core, leg, "INVITE", body, on_response=partial(_reinvite_response, core, leg))
+
+
+def _reinvite_response(core: SipCore, leg: Leg, resp: SipResponse | None) -> None:
+    if resp is not None and 200 <= resp.status < 300:
+        send_ack(core, leg, resp)
+
+
+def resolve_target(
+    core: SipCore, target: str
+) -> tuple[str, tuple[str, int], str, TrunkConfig | None]:
+    """Request-URI, address, transport and trunk for a dial target.
+
+    Targets: `agent:<id>`, an AOR `user@domain` or `sip:` URI (registered contacts first, else
+    the URI's host directly), or a number (a trunk by prefix, else a registered extension).
+    """
+    now = core.clock()
+    if target.startswith("agent:"):
+        bindings = core.registrar.find_agent(target[6:], now)
+    else:
+        text = target[4:] if target.startswith("sip:") else target
+        if "@" in text:
+            user, _, rest = text.partition("@")
+            hostport = rest.split(";", 1)[0].split("?", 1)[0]
+            host, _, port_text = hostport.partition(":")
+            bindings = core.registrar.bindings(f"{user}@{host.lower()}", now)
+            if not bindings:
+                port = int(port_text) if port_text.isdigit() else 5060
+                transport = "TCP" if "transport=tcp" in rest.lower() else "UDP"
+                return f"sip:{text}", (host, port), transport, None
+        else:
+            for trunk in core.config.trunks:
+                if trunk.routes_number(text) and trunk.outbound_host is not None:
+                    addr = (trunk.outbound_host, trunk.outbound_port)
+                    uri = f"sip:{text}@{trunk.outbound_host}:{trunk.outbound_port}"
+                    return uri, addr, trunk.outbound_transport, trunk
+            bindings = core.registrar.bindings(f"{text}@{core.config.domain}", now)
+    if not bindings:
+        raise TargetNotFound(f"no registered contact or route for {target!r}")
+    best = max(bindings, key=lambda b: b.expires_at)
+    return best.contact, (best.host, best.port), best.transport, None
+
+
+async def dial(
+    core: SipCore, target: str, caller_id: str = "seatline", codecs: tuple[int, ...] = (0, 8)
+) -> Call:
+    """Place an outbound leg to `target`; returns its `Call` while it rings.
+
+    A bridge offers only the caller's codec so relayed RTP needs no transcoding.
+    """
+    uri, address, transport, trunk = resolve_target(core, target)
+    assert core.media is not None
+    media = await core.media.open_session()
+    from seatline.switch.core import new_tag
+
+    leg = Leg(
+        call_id=f"{new_tag()}{new_tag()}@seatline",
+        local_tag=new_tag(),
+        local_uri=f"<sip:{caller_id or 'seatline'}@{core.config.domain}>",
+        remote_uri=f"<{uri}>",
+        remote_target=uri,
+        address=address,
+        transport=transport,
+        inbound=False,
+        state=LegState.CALLING,
+        trunk=trunk,
+    )
+    if trunk is not None and trunk.outbound_username:
+        leg.local_uri = f"<sip:{trunk.outbound_username}@{trunk.outbound_host}>"
+    from seatline.switch.call import Call
+
+    call = Call(core, leg, number=target, caller=caller_id, inbound=False)
+    call.attach_media(media)
+    core.legs[leg.call_id] = leg
+    core.stats["calls_out"] += 1
+    invite = build_request(core, leg, "INVITE", local_sdp(core, leg, codecs=codecs))
+    leg.invite = invite
+    leg.invite_key = core.send_request(
+        invite, address, transport, partial(_invite_response, core, leg)
+    )
+    return call
+
+
+def _invite_response(core: SipCore, leg: Leg, resp: SipResponse | None) -> None:
+    call = leg.call
+    assert call is not None
+    if resp is None:
+        if not leg.ended:
+            call.outbound_failed(408)
+        return
+    status = resp.status
+    if status < 200:
+        if status > 100 and leg.state in (LegState.CALLING, LegState.EARLY):
+            leg.remote_tag = resp.to_addr.tag or leg.remote_tag
+            leg.move("ring")
+            if resp.body:
+                with contextlib.suppress(SdpError):
+                    apply_remote(leg, parse_sdp(resp.body))
+            call.on_progress(status)
+        return
+    if status in (401, 407) and not leg.ended and _answer_challenge(core, leg, resp):
+        return
+    if status >= 300:
+        if not leg.ended:
+            call.outbound_failed(status)
+        return
+    if leg.state is LegState.CONFIRMED:
+        send_ack(core, leg, resp)  # a retransmitted 2xx
+        return
+    leg.remote_tag = resp.to_addr.tag or ""
+    contact = resp.headers.get("Contact")
+    if contact:
+        with contextlib.suppress(SipParseError):
+            leg.remote_target = parse_name_addr(contact).uri
+    if leg.ended:  # we gave up (CANCEL crossed the 2xx): ACK, then BYE (§15)
+        send_ack(core, leg, resp)
+        send_bye(core, leg)
+        return
+    try:
+        if resp.body:
+            apply_remote(leg, parse_sdp(resp.body))
+    except SdpError:
+        send_ack(core, leg, resp)
+        call.terminate("bad-sdp")
+        return
+    leg.move("answer")
+    send_ack(core, leg, resp)
+    call.on_answered()
+
+
+def _answer_challenge(core: SipCore, leg: Leg, resp: SipResponse) -> bool:
+    """Resend an outbound INVITE with the trunk's digest credentials (once); False if we can't."""
+    trunk = leg.trunk
+    if trunk is None or not trunk.outbound_username or leg.auth_sent or leg.invite is None:
+        return False
+    proxy = resp.status == 407
+    value = resp.headers.get("Proxy-Authenticate" if proxy else "WWW-Authenticate")
+    if not value:
+        return False
+    from seatline.sip import SipAuthError
+    from seatline.sip.auth import DigestChallenge, authorize
+    from seatline.switch.core import new_tag
+
+    try:
+        challenge = DigestChallenge.parse(value)
+        creds = authorize(
+            challenge,
+            "INVITE",
+            leg.remote_target,
+            trunk.outbound_username,
+            trunk.outbound_password or "",
+            new_tag(),
+        )
+    except SipAuthError:
+        return False
+    leg.auth_sent = True
+    header = ("Proxy-Authorization" if proxy else "Authorization", str(creds))
+    invite = build_request(core, leg, "INVITE", leg.invite.body, extra=(header,))
+    leg.invite = invite
+    leg.invite_key = core.send_request(
+        invite, leg.address, leg.transport, partial(_invite_response, core, leg)
+    )
+    return True
+
+
+def spawn_sleep_hangup(core: SipCore, call: Call, delay: float, reason: str) -> None:
+    """Hang `call` up after `delay` seconds unless it ended already."""
+
+    async def later() -> None:
+        await asyncio.sleep(delay)
+        if not call.ended:
+            call.terminate(reason)
+
+    core.spawn(later())

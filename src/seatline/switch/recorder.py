@@ -1,0 +1,59 @@
+"""Two-channel call recording: each leg's received audio placed on its own channel by time."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+
+from seatline.rtp import g711 as _g711
+from seatline.switch.prompts import RATE, write_wav
+
+# Packets arriving up to this many samples late still follow the previous one without a gap.
+_JITTER_SLACK = 400
+
+
+class Recorder:
+    """Collects G.711 payloads per channel and writes a stereo 8 kHz WAV."""
+
+    def __init__(
+        self, path: str | Path, max_seconds: float, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self.path = Path(path)
+        self.max_samples = int(max_seconds * RATE)
+        self._clock = clock
+        self._start = clock()
+        self._chunks: list[list[tuple[int, np.ndarray]]] = [[], []]
+        self._cursor = [0, 0]
+        self.closed = False
+
+    def add(self, channel: int, payload: bytes, pt: int) -> None:
+        """Place one received frame on `channel` (G.711 only; others are skipped)."""
+        if self.closed or pt not in (_g711.PCMU, _g711.PCMA):
+            return
+        arrival = int((self._clock() - self._start) * RATE)
+        cursor = self._cursor[channel]
+        index = cursor if 0 <= arrival - cursor < _JITTER_SLACK or arrival < cursor else arrival
+        if index >= self.max_samples:
+            return
+        pcm = _g711.decode(payload, pt)
+        self._chunks[channel].append((index, pcm))
+        self._cursor[channel] = index + len(pcm)
+
+    def close(self) -> Path:
+        """Write the WAV (channel 0 = first leg heard, channel 1 = second) and return its path."""
+        if self.closed:
+            return self.path
+        self.closed = True
+        length = min(self.max_samples, max(self._cursor))
+        stereo = np.zeros((length, 2), dtype=np.int16)
+        for channel, chunks in enumerate(self._chunks):
+            for index, pcm in chunks:
+                end = min(length, index + len(pcm))
+                if end > index:
+                    stereo[index:end, channel] = pcm[: end - index]
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        write_wav(self.path, stereo.reshape(-1), channels=2)
+        return self.path

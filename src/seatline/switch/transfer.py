@@ -1,0 +1,112 @@
+"""Call transfer by REFER (RFC 3515), with NOTIFY sipfrag progress and Replaces (RFC 3891).
+
+Blind: the referrer's partner is handed to the Refer-To target. Attended: Refer-To carries
+`Replaces` naming another of our legs; the two partners are joined and both legs to the
+referrer are released.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING
+from urllib.parse import unquote
+
+from seatline.sip import SipParseError, parse_name_addr
+from seatline.sip.events import RequestReceived
+from seatline.sip.uri import SipUri, parse_uri
+
+if TYPE_CHECKING:
+    from seatline.switch.core import SipCore
+    from seatline.switch.leg import Leg
+
+log = logging.getLogger(__name__)
+
+REFER_HANGUP_DELAY = 5.0  # seconds the referrer gets to send its own BYE
+
+
+def notify(core: SipCore, leg: Leg, status_line: str, final: bool) -> None:
+    """Send a refer-event NOTIFY carrying `status_line` as message/sipfrag (RFC 3515 §2.4.5)."""
+    from seatline.switch import outbound
+
+    if leg.ended:
+        return
+    state = "terminated;reason=noresource" if final else "active;expires=60"
+    outbound.send_in_dialog(
+        core,
+        leg,
+        "NOTIFY",
+        f"{status_line}\r\n".encode(),
+        "message/sipfrag;version=2.0",
+        (("Event", "refer"), ("Subscription-State", state)),
+        on_response=lambda resp: None,
+    )
+
+
+def parse_replaces(uri_text: str) -> tuple[str, str, str] | None:
+    """(call-id, to-tag, from-tag) from a Refer-To URI's `Replaces` header, or None."""
+    _, _, query = uri_text.partition("?")
+    for part in query.split("&"):
+        name, _, value = part.partition("=")
+        if name.lower() != "replaces":
+            continue
+        fields = unquote(value).split(";")
+        params = dict(p.split("=", 1) for p in fields[1:] if "=" in p)
+        return fields[0], params.get("to-tag", ""), params.get("from-tag", "")
+    return None
+
+
+def local_target(core: SipCore, uri_text: str) -> str:
+    """The dialled number if the URI points at us, else the URI itself (without headers)."""
+    bare = uri_text.split("?", 1)[0]
+    try:
+        uri = parse_uri(bare)
+    except SipParseError:
+        return bare
+    if isinstance(uri, SipUri) and uri.user and core.router.route(uri.user) is not None:
+        return uri.user
+    return bare
+
+
+def on_refer(core: SipCore, ev: RequestReceived) -> None:
+    """Accept a REFER and carry it out."""
+    from seatline.switch import outbound
+
+    req = ev.request
+    leg = core.legs.get(req.call_id)
+    if leg is None or leg.call is None:
+        core.respond(req, ev.key, 481, to_tag="gone")
+        return
+    refer_to = req.headers.get("Refer-To")
+    if not refer_to:
+        core.respond(req, ev.key, 400)
+        return
+    try:
+        target_uri = parse_name_addr(refer_to).uri
+    except SipParseError:
+        core.respond(req, ev.key, 400)
+        return
+    referrer = leg.call
+    partner = referrer.partner
+    if partner is None:
+        core.respond(req, ev.key, 603)
+        return
+    core.respond(req, ev.key, 202)
+    notify(core, leg, "SIP/2.0 100 Trying", final=False)
+    replaces = parse_replaces(target_uri)
+    if replaces is None:
+        target = local_target(core, target_uri)
+        core.spawn(partner.transfer(target, hang_up_partner=False))
+        notify(core, leg, "SIP/2.0 200 OK", final=True)
+        outbound.spawn_sleep_hangup(core, referrer, REFER_HANGUP_DELAY, "transferred")
+        return
+    replaced = core.legs.get(replaces[0])
+    other = replaced.call.partner if replaced is not None and replaced.call is not None else None
+    if replaced is None or replaced.call is None or other is None:
+        notify(core, leg, "SIP/2.0 481 Call/Transaction Does Not Exist", final=True)
+        return
+    referrer.unlink()
+    replaced.call.unlink()
+    partner.link(other)
+    notify(core, leg, "SIP/2.0 200 OK", final=True)
+    replaced.call.terminate("replaced")
+    outbound.spawn_sleep_hangup(core, referrer, REFER_HANGUP_DELAY, "transferred")

@@ -1,0 +1,101 @@
+"""Attended transfer: REFER with Replaces (RFC 3891) joins the two customers' calls."""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+from urllib.parse import quote
+
+from seatline.sip import SipResponse, parse_message
+from seatline.switch import Call
+
+from .conftest import SwitchUnderTest, needs_sipp
+from .harness import free_port, run_sipp, start_sipp
+
+pytestmark = [needs_sipp]
+
+
+async def test_refer_with_replaces_joins_the_partners(switch: SwitchUnderTest) -> None:
+    customers: dict[str, Call] = {}
+    agent_ports = {"7901": free_port(), "7902": free_port()}
+
+    async def to_agent(call: Call) -> None:
+        customers[call.number] = call
+        await call.bridge(f"sip:agent@127.0.0.1:{agent_ports[call.number]}")
+
+    switch.router.add("7901", to_agent)
+    switch.router.add("7902", to_agent)
+    agents = [
+        start_sipp(scenario, switch.port, port, "-m", "1")
+        for scenario, port in zip(
+            ("uas_referrer.xml", "uas_answer.xml"), agent_ports.values(), strict=True
+        )
+    ]
+    await asyncio.sleep(0.3)
+    callers = [
+        asyncio.ensure_future(
+            run_sipp("uac_wait_bye.xml", switch.port, port, "-m", "1", service=number)
+        )
+        for number, port in (("7901", switch.sipp_port), ("7902", switch.sipp_uas_port))
+    ]
+    while len(customers) < 2 or any(c.partner is None for c in customers.values()):
+        await asyncio.sleep(0.05)
+    first, second = customers["7901"], customers["7902"]
+    referrer = first.partner
+    assert referrer is not None
+    referrer_leg = referrer.leg
+    replaced_leg = second.partner.leg  # type: ignore[union-attr]
+
+    # The first agent asks the switch to replace the second agent's dialog with its own customer.
+    loop = asyncio.get_running_loop()
+    answers: asyncio.Queue[bytes] = asyncio.Queue()
+    transport, _ = await loop.create_datagram_endpoint(
+        lambda: _Collector(answers), local_addr=("127.0.0.1", 0)
+    )
+    port = transport.get_extra_info("sockname")[1]
+    replaces = quote(
+        f"{replaced_leg.call_id};to-tag={replaced_leg.local_tag};from-tag={replaced_leg.remote_tag}"
+    )
+    refer = "\r\n".join(
+        [
+            f"REFER sip:seatline@127.0.0.1:{switch.port} SIP/2.0",
+            f"Via: SIP/2.0/UDP 127.0.0.1:{port};branch=z9hG4bK{secrets.token_hex(6)};rport",
+            "Max-Forwards: 70",
+            f"From: {referrer_leg.remote_uri};tag={referrer_leg.remote_tag}",
+            f"To: {referrer_leg.local_uri};tag={referrer_leg.local_tag}",
+            f"Call-ID: {referrer_leg.call_id}",
+            "CSeq: 9 REFER",
+            f"Refer-To: <sip:agent@127.0.0.1?Replaces={replaces}>",
+            "Content-Length: 0",
+            "",
+            "",
+        ]
+    )
+    transport.sendto(refer.encode(), ("127.0.0.1", switch.port))
+    accepted = parse_message(await asyncio.wait_for(answers.get(), 2))
+    transport.close()
+    assert isinstance(accepted, SipResponse) and accepted.status == 202
+    assert first.partner is second and second.partner is first
+    assert first.media.relay_to is second.media
+    await asyncio.sleep(0.2)  # the NOTIFYs reach the referrer
+    await referrer.hangup()  # (a real phone hangs up itself after the final NOTIFY)
+    await first.hangup()  # ends both customers' calls
+    results = [await c for c in callers] + [await a for a in agents]
+    assert all(r.returncode == 0 for r in results), [r.errors[:500] for r in results]
+
+
+class _Collector:
+    def __init__(self, queue: asyncio.Queue[bytes]) -> None:
+        self.queue = queue
+
+    def connection_made(self, transport: object) -> None:
+        pass
+
+    def datagram_received(self, data: bytes, addr: object) -> None:
+        self.queue.put_nowait(data)
+
+    def error_received(self, exc: Exception) -> None:
+        pass
+
+    def connection_lost(self, exc: object) -> None:
+        pass
