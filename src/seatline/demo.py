@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from seatline.config import Settings
 from seatline.store.agents import create_agent
 from seatline.store.db import Database
-from seatline.store.enums import QueueStrategy, Role
+from seatline.store.enums import QueueStrategy, Role, TrunkDirection
 from seatline.store.models import (
     BusinessHours,
     Disposition,
@@ -28,6 +28,7 @@ from seatline.store.models import (
     ReasonCode,
     Skill,
     Tenant,
+    Trunk,
 )
 from seatline.store.users import create_user
 
@@ -169,9 +170,9 @@ async def _seed(session: AsyncSession, today: dt.date) -> None:
     await session.flush()
     session.add_all(
         [
-            Number(tenant_id=tid, number="9000", flow_id=main.id, description="demo menu"),
-            Number(tenant_id=tid, number="9001", flow_id=support.id, description="demo support"),
-            Number(tenant_id=tid, number=DEMO_E164, flow_id=main.id, description="demo E.164"),
+            Number(tenant_id=tid, number="9000", flow_id=main.id, description="prompt in a loop"),
+            Number(tenant_id=tid, number="9001", flow_id=support.id, description="echo test"),
+            Number(tenant_id=tid, number=DEMO_E164, flow_id=main.id, description="demo menu"),
         ]
     )
     weekdays = [{"weekday": day, "start": "08:00", "end": "18:00"} for day in range(5)]
@@ -183,6 +184,16 @@ async def _seed(session: AsyncSession, today: dt.date) -> None:
         session.add(ReasonCode(tenant_id=tid, code=code, label=label))
     for code, label in (("resolved", "Resolved"), ("callback", "Call back"), ("sale", "Sale")):
         session.add(Disposition(tenant_id=tid, code=code, label=label))
+    # A lab trunk so a SIP tester on this machine (e.g. `sipp -sn uac -s 9000 127.0.0.1:5060`)
+    # may call in without digest; loopback only, so the demo trusts nobody on the network.
+    session.add(
+        Trunk(
+            tenant_id=tid,
+            name="local-lab",
+            direction=TrunkDirection.INBOUND,
+            match_source="127.0.0.0/8",
+        )
+    )
     await session.flush()
 
 
@@ -209,5 +220,8 @@ def describe_demo(settings: Settings) -> str:
     lines.append(f"    user 1001, domain {DEMO_DOMAIN}, password {sip_password('1001')},")
     lines.append(f"    server (outbound proxy) {sip_host}:{settings.sip_port}")
     lines.append("    (1002–1004 likewise, password demo-<extension>)")
-    lines.append(f"  Numbers:  9000 (menu), 9001 (support), {DEMO_E164}")
+    lines.append(
+        f"  Numbers:  9000 (a prompt in a loop), 9001 (echo test), {DEMO_E164} (demo menu)"
+    )
+    lines.append("  A SIP tester on this machine may call in without a password (trunk local-lab).")
     return "\n".join(lines)

@@ -47,10 +47,30 @@ def wait_for_health(
     pytest.fail("seatline up did not serve /healthz within 15 s")
 
 
-def test_up_demo_serves_health_prints_logins_and_stops_on_sigterm(tmp_path: Path) -> None:
-    port = free_port()
+def free_sip_port() -> int:
+    """A port free for both UDP and TCP on 127.0.0.1 (the switch binds both)."""
+    while True:
+        port = free_port()
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        return port
+
+
+def call_demo_number(sip_port: int, workdir: Path) -> subprocess.CompletedProcess[str]:
+    """Place two calls to 9000 with SIPp's built-in caller scenario, as a new user would."""
+    command = ["sipp", "-sn", "uac", "-s", "9000", f"127.0.0.1:{sip_port}", "-i", "127.0.0.1"]
+    command += ["-p", str(free_sip_port()), "-m", "2", "-r", "2", "-d", "500", "-nostdin"]
+    command += ["-timeout", "20s", "-timeout_error", "-trace_err"]
+    return subprocess.run(command, cwd=workdir, capture_output=True, text=True, timeout=40)
+
+
+def test_up_demo_serves_health_answers_calls_and_stops_on_sigterm(tmp_path: Path) -> None:
+    port, sip_port = free_port(), free_sip_port()
     command = [*SEATLINE, "up", "--demo", "--data-dir", str(tmp_path / "data")]
-    command += ["--http", f"127.0.0.1:{port}", "--sip", "127.0.0.1:5099"]
+    command += ["--http", f"127.0.0.1:{port}", "--sip", f"127.0.0.1:{sip_port}"]
     process = subprocess.Popen(
         command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=clean_env()
     )
@@ -64,6 +84,10 @@ def test_up_demo_serves_health_prints_logins_and_stops_on_sigterm(tmp_path: Path
         )
         with urllib.request.urlopen(login, timeout=5) as answer:
             assert json.load(answer)["user"]["role"] == "tenant_admin"
+        # The switch runs in the same node: the demo's prompt number answers a real SIP caller.
+        calls = call_demo_number(sip_port, tmp_path)
+        errors = "".join(p.read_text() for p in tmp_path.glob("*_errors.log"))
+        assert calls.returncode == 0, errors or calls.stderr
     finally:
         process.send_signal(signal.SIGTERM)
         out, err = process.communicate(timeout=15)
@@ -71,7 +95,8 @@ def test_up_demo_serves_health_prints_logins_and_stops_on_sigterm(tmp_path: Path
     assert f"http://127.0.0.1:{port}/" in out
     assert "admin@demo / demo-admin" in out and "supervisor@demo / demo-supervisor" in out
     assert "user 1001, domain demo.seatline.test, password demo-1001" in out
-    assert "127.0.0.1:5099" in out
+    assert f"127.0.0.1:{sip_port}" in out
+    assert "SIP switch on" in err
     assert "Traceback" not in err
     assert (tmp_path / "data" / "seatline.db").is_file()
     assert (tmp_path / "data" / "secret_key").stat().st_mode & 0o077 == 0

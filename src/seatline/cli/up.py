@@ -17,8 +17,10 @@ __all__ = ["extra_services", "settings_from_flags", "up"]
 
 
 def extra_services() -> list[Service]:
-    """Return the services `seatline up` runs next to the web server (the SIP switch goes here)."""
-    return []
+    """Return the services `seatline up` runs next to the web server: the SIP switch."""
+    from seatline.switch_node import run_switch
+
+    return [run_switch]
 
 
 def settings_from_flags(
@@ -91,6 +93,9 @@ def up(
     logging.basicConfig(
         level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
+    from seatline.switch import install_uvloop
+
+    install_uvloop()
     try:
         asyncio.run(_start(settings, demo))
     except ServiceFailed as exc:

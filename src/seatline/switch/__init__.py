@@ -20,7 +20,7 @@ Applications are async handlers bound to dialled numbers::
 Dial targets: `agent:<agent id>` (its registered contacts), `user@domain` / `sip:` URIs, or a
 number (an outbound trunk by prefix, else an extension of `SwitchConfig.domain`). Demo numbers
 9000 (prompt loop) and 9001 (echo) are bound unless `demo_numbers=False`. For `seatline up`,
-`seatline.switch.store_adapter.run_switch` is a `seatline.service.Service`.
+`seatline.switch_node.run_switch` is a `seatline.service.Service`.
 """
 
 from seatline.switch.call import BridgeResult, Call

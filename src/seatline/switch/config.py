@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 from dataclasses import dataclass, field
 
 
@@ -10,7 +11,8 @@ class TrunkConfig:
     """A carrier trunk: who may send us calls, and where (and as whom) we send calls out."""
 
     name: str
-    inbound_addresses: tuple[str, ...] = ()  # "host" or "host:port" trusted without digest
+    # "host", "host:port" or a network "10.0.0.0/24", trusted without digest
+    inbound_addresses: tuple[str, ...] = ()
     outbound_host: str | None = None
     outbound_port: int = 5060
     outbound_transport: str = "UDP"
@@ -21,7 +23,7 @@ class TrunkConfig:
 
     def matches_source(self, host: str, port: int) -> bool:
         """Whether a request from `host`:`port` comes from this trunk."""
-        return any(a in (host, f"{host}:{port}") for a in self.inbound_addresses)
+        return any(_source_matches(a, host, port) for a in self.inbound_addresses)
 
     def routes_number(self, number: str) -> bool:
         """Whether `number` is sent out through this trunk."""
@@ -47,3 +49,15 @@ class SwitchConfig:
     # SHA-256 challenges are opt-in: baresip 1.0 (libre) gives up on any challenge it cannot
     # compute instead of picking the MD5 one; SHA-256 answers are accepted either way.
     digest_algorithms: tuple[str, ...] = field(default=("MD5",))
+
+
+def _source_matches(pattern: str, host: str, port: int) -> bool:
+    """Tell whether `host`:`port` matches a host, a host:port or an IP network pattern."""
+    if pattern in (host, f"{host}:{port}"):
+        return True
+    if "/" not in pattern:
+        return False
+    try:
+        return ipaddress.ip_address(host) in ipaddress.ip_network(pattern, strict=False)
+    except ValueError:
+        return False

@@ -8,7 +8,7 @@ from seatline.store.agents import create_agent
 from seatline.store.db import Database
 from seatline.store.models import Tenant
 from seatline.switch.credentials import make_ha1
-from seatline.switch.store_adapter import StoreCredentials
+from seatline.switch_node import StoreCredentials
 
 
 async def test_store_credentials_lookup(database: Database) -> None:
