@@ -11,13 +11,17 @@ Prints ONE JSON line:
 
 The switch runs in this process on one asyncio loop (uvloop when installed); SIPp runs as a
 subprocess. Bounded in time: each step is a few seconds and the ramps stop at the first miss.
-Usage: python bench/sip_load.py [--quick]
+Usage: python bench/sip_load.py [--quick] [--only media|rate] [--calls N[,N...]] [--profile FILE]
+(--only/--calls/--profile are for working on one phase: --profile writes cProfile stats of the
+switch's loop during the run.)
 """
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import contextlib
+import cProfile
 import json
 import socket
 import sys
@@ -176,17 +180,23 @@ async def concurrent_media(service: SwitchService, work: Path, sizes: tuple[int,
             )
         )
         await asyncio.sleep(setup + 1)
-        live, in0, _ = media_counters(service)
+        live, in0, out0 = media_counters(service)
+        engine = service.core.media
+        assert engine is not None
+        ticks0, late0, engine.late_max = engine.ticks, engine.late_total, 0.0
         t0 = time.monotonic()
         await asyncio.sleep(3)
-        live_end, in1, _ = media_counters(service)
+        live_end, in1, out1 = media_counters(service)
+        ticks = max(1, engine.ticks - ticks0)
+        lateness = (engine.late_total - late0) / ticks * 1000, engine.late_max * 1000
         window = time.monotonic() - t0
         code, _stats, _ = await run
         owed = 50 * calls * window
         loss = 1 - (in1 - in0) / owed if owed else 1.0
         print(
             f"# {calls} calls: live {live}/{live_end} echo in {in1 - in0} owed {owed:.0f} "
-            f"loss {loss:.2%} sipp {code}",
+            f"loss {loss:.2%} sent {out1 - out0} tick late mean/max ms "
+            f"{lateness[0]:.2f}/{lateness[1]:.1f} sipp {code}",
             file=sys.stderr,
         )
         if live < calls or live_end < calls or loss >= 0.005:
@@ -197,17 +207,30 @@ async def concurrent_media(service: SwitchService, work: Path, sizes: tuple[int,
     return best
 
 
-async def main(quick: bool) -> None:
+async def main(args: argparse.Namespace) -> None:
     trunk = TrunkConfig("sipp", inbound_addresses=("127.0.0.1",))
     service = SwitchService(SwitchConfig(domain="127.0.0.1", trunks=(trunk,)))
     await service.start("127.0.0.1", 0, (20000, 40000))
+    rates = RATES[:3] if args.quick else RATES
+    sizes = CONCURRENCY[:2] if args.quick else CONCURRENCY
+    if args.calls:
+        sizes = tuple(int(x) for x in args.calls.split(","))
+    profiler = cProfile.Profile() if args.profile else None
+    rate, p99, media = 0, 0.0, 0
+    ramp: list[list[float]] = []
     try:
         with tempfile.TemporaryDirectory() as tmp:
             work = Path(tmp)
-            ramp: list[list[float]] = []
-            rate, p99 = await call_rate(service, work, RATES[:3] if quick else RATES, ramp)
-            media = await concurrent_media(service, work, CONCURRENCY[:2] if quick else CONCURRENCY)
+            if profiler is not None:
+                profiler.enable()
+            if args.only in (None, "rate"):
+                rate, p99 = await call_rate(service, work, rates, ramp)
+            if args.only in (None, "media"):
+                media = await concurrent_media(service, work, sizes)
     finally:
+        if profiler is not None:
+            profiler.disable()
+            profiler.dump_stats(args.profile)
         await service.stop()
     print(
         json.dumps(
@@ -227,5 +250,10 @@ async def main(quick: bool) -> None:
 
 
 if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="fewer, smaller steps")
+    parser.add_argument("--only", choices=("rate", "media"), help="run one phase")
+    parser.add_argument("--calls", help="comma-separated concurrency steps for the media phase")
+    parser.add_argument("--profile", help="write cProfile stats of the run to this file")
     install_uvloop()
-    asyncio.run(main("--quick" in sys.argv))
+    asyncio.run(main(parser.parse_args()))

@@ -177,3 +177,50 @@ def test_early_mode_reports_at_the_first_packet() -> None:
     assert [(d.digit, d.ended, d.duration) for d in first] == [("3", False, 0)]
     assert [d for now, p in packets[1:] for d in receiver.receive(p, now)] == []
     assert receiver.get_timer() is None
+
+
+def _capture(name: str) -> list[tuple[float, RtpPacket]]:
+    path = SIPP / f"dtmf_2833_{name}.pcap"
+    if not path.exists():
+        pytest.skip("Debian package sip-tester is not installed")
+    return [(d.time, RtpPacket.parse(d.payload)) for d in udp_datagrams(path.read_bytes())]
+
+
+def _replay(receiver: DtmfReceiver, names: list[str]) -> str:
+    # One call replays the captures back to back: same SSRC, unrelated older timestamps.
+    found: list[DtmfDigit] = []
+    for k, name in enumerate(names):
+        for _, packet in _capture(name):
+            found += receiver.receive(packet, float(k))
+    return "".join(d.digit for d in found)
+
+
+def test_strict_order_drops_a_replayed_capture_with_an_older_timestamp() -> None:
+    # dtmf_2833_0 (timestamp 17632) after dtmf_2833_3 (31040) looks like a reordered packet.
+    assert _replay(DtmfReceiver(), ["3", "0"]) == "3"
+
+
+def test_replay_mode_hears_every_capture_and_each_event_once() -> None:
+    receiver = DtmfReceiver(early=True, strict_order=False)
+    assert _replay(receiver, ["3", "0", "1", "1"]) == "301"  # identical RTP twice: one event
+    assert _replay(receiver, ["5", "3"]) == "5"  # 3 was reported lately: still remembered
+    assert receiver.get_timer() is None
+
+
+def test_replay_mode_tells_events_apart_by_code_at_one_timestamp() -> None:
+    receiver = DtmfReceiver(early=True, strict_order=False)
+    first = bytes(TelephoneEvent(4, False, 10, 0))
+    second = bytes(TelephoneEvent(7, False, 10, 0))
+    assert [d.digit for d in receiver.receive_payload(800, first, 0.0)] == ["4"]
+    assert [d.digit for d in receiver.receive_payload(800, second, 0.1)] == ["7"]
+    assert receiver.receive_payload(800, first, 0.2) == []
+    assert receiver.receive_payload(800, bytes(TelephoneEvent(7, True, 10, 480)), 0.3) == []
+
+
+def test_replay_mode_without_early_still_waits_for_the_end() -> None:
+    receiver = DtmfReceiver(strict_order=False)
+    packets = _packets("9")
+    found = [d for now, p in packets for d in receiver.receive(p, now)]
+    assert [(d.digit, d.ended) for d in found] == [("9", True)]
+    late = receiver.receive_payload(packets[0][1].timestamp, packets[0][1].payload, 1.0)
+    assert late == []

@@ -12,6 +12,8 @@ from seatline.sip.sdp import (
     Codec,
     SessionDescription,
     answer_direction,
+    audio_body,
+    audio_offer,
     hold_offer,
     is_on_hold,
     make_answer,
@@ -132,3 +134,58 @@ def test_ipv6_offer() -> None:
     offer = make_offer("2001:db8::1", 4000)
     assert "c=IN IP6 2001:db8::1" in str(offer)
     assert SessionDescription.parse(str(offer)).address_of(offer.media[0]) == "2001:db8::1"
+
+
+SIPP_OFFER = (
+    "v=0\r\no=user1 53655765 2353687637 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 198.51.100.7\r\n"
+    "t=0 0\r\nm=audio 6000 RTP/AVP 18 8 0 101 96\r\na=rtpmap:101 telephone-event/8000\r\n"
+    "a=rtpmap:96 telephone-event/8000\r\na=sendonly\r\n"
+)
+
+
+def test_audio_offer_reads_one_stream_in_one_call() -> None:
+    offer = audio_offer(SIPP_OFFER.encode())
+    assert offer.address == "198.51.100.7"
+    assert offer.port == 6000
+    assert offer.codec == 8  # G.729 (18) is skipped: first G.711 in the peer's order
+    assert offer.dtmf_payload_types == (101, 96)
+    assert offer.dtmf_payload_type == 101
+    assert offer.direction == "sendonly"
+
+
+def test_audio_offer_reads_old_hold_as_inactive_and_media_level_address() -> None:
+    held = SIPP_OFFER.replace("198.51.100.7", "0.0.0.0").replace("a=sendonly", "a=sendrecv")
+    assert audio_offer(held).direction == "inactive"
+    media_level = OFFER.replace("a=ptime:20", "c=IN IP4 203.0.113.5\r\na=ptime:20")
+    first = audio_offer(media_level)
+    assert (first.address, first.codec, first.dtmf_payload_types) == ("203.0.113.5", 8, (96,))
+    assert first.direction == "sendrecv"
+
+
+@pytest.mark.parametrize(
+    ("change", "reason"),
+    [
+        (("18 8 0 101 96", "18 101"), "no common codec"),
+        (("m=audio 6000", "m=audio 0"), "no audio stream"),
+        (("m=audio", "m=video"), "no audio stream"),
+        (("c=IN IP4 198.51.100.7\r\n", ""), "no connection address"),
+    ],
+)
+def test_audio_offer_without_usable_audio_is_488(change: tuple[str, str], reason: str) -> None:
+    with pytest.raises(SipParseError) as info:
+        audio_offer(SIPP_OFFER.replace(*change))
+    assert info.value.status_hint == 488
+    assert reason in info.value.reason
+
+
+def test_audio_body_round_trips_through_audio_offer() -> None:
+    body = audio_body("192.0.2.1", 5000, (8, 0), 101, "recvonly", session_version=3)
+    parsed = SessionDescription.parse(body)
+    assert parsed.origin.session_version == 3
+    audio = parsed.audio()
+    assert audio is not None and audio.attribute("fmtp") == "101 0-16"
+    assert audio_offer(body) == audio_offer(body.decode())
+    offer = audio_offer(body)
+    assert (offer.address, offer.port, offer.codec) == ("192.0.2.1", 5000, 8)
+    assert (offer.dtmf_payload_types, offer.direction) == ((101,), "recvonly")
+    assert audio_offer(audio_body("192.0.2.1", 5000, (0,), None)).dtmf_payload_types == ()

@@ -1,4 +1,4 @@
-"""Pure pieces of the media side: SDP offer/answer helper, DTMF receiver, recorder, router."""
+"""Pure pieces of the media side: prompt frames, timer slots, recorder, router."""
 
 from __future__ import annotations
 
@@ -6,47 +6,36 @@ import wave
 from pathlib import Path
 
 import numpy as np
-import pytest
 
 from seatline.rtp import g711
-from seatline.switch._dtmf import DtmfReceiver, event_payloads
+from seatline.switch.media import FRAME_SAMPLES, PHASES, MediaEngine, RtpSession, cut_frames
 from seatline.switch.recorder import Recorder
 from seatline.switch.router import CallRouter
-from seatline.switch.sdp import SdpError, answer_direction, build_sdp, parse_sdp
-
-OFFER = (
-    b"v=0\r\no=- 1 1 IN IP4 192.0.2.1\r\ns=-\r\nc=IN IP4 192.0.2.1\r\nt=0 0\r\n"
-    b"m=audio 4000 RTP/AVP 18 8 0 101\r\na=rtpmap:101 telephone-event/8000\r\na=sendonly\r\n"
-)
 
 
-def test_sdp_offer_is_read_and_answered() -> None:
-    desc = parse_sdp(OFFER)
-    assert (desc.address, desc.port, desc.codec, desc.dtmf_payload_type) == (
-        "192.0.2.1",
-        4000,
-        8,
-        101,
-    )
-    assert desc.direction == "sendonly"
-    assert answer_direction(desc.direction) == "recvonly"
-    ours = parse_sdp(build_sdp("127.0.0.1", 5000, (8,), 101, "recvonly"))
-    assert (ours.port, ours.codec, ours.direction) == (5000, 8, "recvonly")
+def test_prompt_is_cut_into_frames_padded_with_silence() -> None:
+    encoded = bytes(range(256)) * 2  # 512 bytes: three whole frames and 32 bytes
+    frames = cut_frames(encoded, g711.PCMA)
+    assert [len(f) for f in frames] == [FRAME_SAMPLES] * 4
+    assert b"".join(frames)[: len(encoded)] == encoded
+    assert frames[-1][32:] == g711.silence(g711.PCMA, FRAME_SAMPLES - 32)
+    assert cut_frames(encoded[:320], g711.PCMU) == (encoded[:160], encoded[160:320])
 
 
-def test_sdp_without_common_codec_or_audio_is_refused() -> None:
-    with pytest.raises(SdpError):
-        _ = parse_sdp(OFFER.replace(b"18 8 0 101", b"18 101")).codec
-    with pytest.raises(SdpError):
-        parse_sdp(b"v=0\r\nc=IN IP4 1.2.3.4\r\nm=video 5 RTP/AVP 31\r\n")
-
-
-def test_dtmf_receiver_reports_each_event_once() -> None:
-    rx = DtmfReceiver()
-    digits = [rx.feed(p, 1000) for p in event_payloads("5")]
-    digits += [rx.feed(p, 2000) for p in event_payloads("#")]
-    digits += [rx.feed(p, 2000) for p in event_payloads("#")]  # a replay: same event
-    assert [d for d in digits if d] == ["5", "#"]
+async def test_playing_sessions_are_spread_over_the_timer_slots() -> None:
+    engine = MediaEngine("127.0.0.1", (0, 0))
+    sessions = []
+    for port in range(2 * PHASES + 1):
+        session = RtpSession(engine, port)  # no socket: sends are skipped, slots are not
+        session.play(b"\xff" * FRAME_SAMPLES, loop=True)
+        sessions.append(session)
+    assert sorted(len(p) for p in engine.phases) == [2] * (PHASES - 1) + [3]
+    assert set(engine.playing) == set(sessions)
+    sessions[0].play(b"\xff" * FRAME_SAMPLES)  # a new prompt moves to the emptiest slot
+    assert sum(len(p) for p in engine.phases) == len(sessions)
+    for session in sessions:
+        session.stop_playing()
+    assert engine.playing == {}
 
 
 def test_recorder_puts_each_leg_on_its_channel(tmp_path: Path) -> None:

@@ -127,20 +127,31 @@ def _older_nearby(timestamp: int, reference: int) -> bool:
 class DtmfReceiver:
     """Telephone-event packets in, each digit out exactly once (RFC 4733 §2.5.2)."""
 
-    def __init__(self, timeout: float = 0.3, memory: int = 16, early: bool = False) -> None:
+    def __init__(
+        self,
+        timeout: float = 0.3,
+        memory: int = 16,
+        early: bool = False,
+        strict_order: bool = True,
+    ) -> None:
         """`timeout`: silence after which an unended event is reported; `memory`: past events.
 
         `early=True` reports a digit at its first packet (an IVR reacts sooner, no timer is
         needed) at the cost of knowing its duration; later packets of it are still ignored.
+        `strict_order=False` is for senders that replay recorded events (SIPp's
+        `play_pcap_audio` of captured digits, with unrelated timestamps on one SSRC): an
+        event is known by (timestamp, event code) and an older timestamp is a new event,
+        not a reordered packet, so it is reported unless that same pair was reported lately.
         """
         self.timeout = timeout
         self.early = early
+        self.strict_order = strict_order
         self.malformed = 0
         self._open: tuple[int, int] | None = None  # (timestamp, event) not yet reported
         self._duration = 0
         self._last_packet = 0.0
         self._newest: int | None = None
-        self._done: deque[int] = deque(maxlen=memory)
+        self._done: deque[tuple[int, int]] = deque(maxlen=memory)
 
     def receive(self, packet: RtpPacket, now: float) -> list[DtmfDigit]:
         """Feed one telephone-event RTP packet; return the digits it completes."""
@@ -155,14 +166,23 @@ class DtmfReceiver:
             return []
         if tone.event > EVENT_FLASH:
             return []
-        if timestamp in self._done:
+        if self._reported(timestamp, tone.event):
             return []  # retransmitted end, duplicate or late update of a reported event
         out: list[DtmfDigit] = []
-        if self._open is None or self._open[0] != timestamp:
-            if self._newest is not None and _older_nearby(timestamp, self._newest):
+        key = (timestamp, tone.event)
+        if (
+            self._open is None
+            or self._open[0] != timestamp
+            or (not self.strict_order and self._open != key)
+        ):
+            if (
+                self.strict_order
+                and self._newest is not None
+                and _older_nearby(timestamp, self._newest)
+            ):
                 return []  # a reordered packet of an event older than the newest one
             out.extend(self._close(ended=False))
-            self._open = (timestamp, tone.event)
+            self._open = key
             self._duration = 0
             self._newest = timestamp
         self._duration = max(self._duration, tone.duration)
@@ -181,10 +201,16 @@ class DtmfReceiver:
             return self._close(ended=False)
         return []
 
+    def _reported(self, timestamp: int, event: int) -> bool:
+        # Strict order: one timestamp is one event (§2.5.1.3). Replays: the pair is the key.
+        if self.strict_order:
+            return any(done == timestamp for done, _ in self._done)
+        return (timestamp, event) in self._done
+
     def _close(self, ended: bool) -> list[DtmfDigit]:
         if self._open is None:
             return []
         timestamp, event = self._open
         self._open = None
-        self._done.append(timestamp)
+        self._done.append((timestamp, event))
         return [DtmfDigit(event_to_digit(event), event, timestamp, self._duration, ended)]

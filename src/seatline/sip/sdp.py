@@ -444,3 +444,76 @@ def is_on_hold(sd: SessionDescription) -> bool:
     if audio is None:
         return False
     return sd.direction_of(audio) in ("sendonly", "inactive") or sd.address_of(audio) == "0.0.0.0"
+
+
+_G711_NAMES = {0: "PCMU", 8: "PCMA"}
+
+
+@dataclass(frozen=True, slots=True)
+class AudioOffer:
+    """The single audio stream a G.711 endpoint reads from a peer's SDP, in one object."""
+
+    address: str
+    port: int
+    codec: int  # the first G.711 payload type offered: 0 (PCMU) or 8 (PCMA)
+    dtmf_payload_types: tuple[int, ...]  # every telephone-event type offered, in order
+    direction: str  # the peer's, with the RFC 2543 hold address read as "inactive"
+
+    @property
+    def dtmf_payload_type(self) -> int | None:
+        """The first telephone-event payload type (the one to answer and send with)."""
+        return self.dtmf_payload_types[0] if self.dtmf_payload_types else None
+
+
+def audio_offer(body: bytes | str) -> AudioOffer:
+    """Read the first audio stream of an offer or answer; `SipParseError` (488) if unusable.
+
+    All telephone-event types are kept because some senders use another dynamic type than
+    the negotiated one (SIPp's `play_dtmf` always sends 96).
+    """
+    sd = SessionDescription.parse(body)
+    media = sd.audio()
+    if media is None or media.port == 0:
+        raise SipParseError("no audio stream in SDP", 488)
+    address = sd.address_of(media)
+    if not address:
+        raise SipParseError("no connection address for the audio stream", 488)
+    codecs = media.codecs()
+    codec = next(
+        (
+            c.payload_type
+            for c in codecs
+            if _G711_NAMES.get(c.payload_type) == c.name.upper() and c.clock_rate == 8000
+        ),
+        None,
+    )
+    if codec is None:
+        raise SipParseError("no common codec (PCMU or PCMA) in SDP", 488)
+    dtmf = tuple(c.payload_type for c in codecs if c.name.lower() == "telephone-event")
+    direction = sd.direction_of(media)
+    if address in ("0.0.0.0", "::"):  # RFC 2543 hold (RFC 3264 §8.4)
+        direction = "inactive"
+    return AudioOffer(address, media.port, codec, dtmf, direction)
+
+
+def audio_body(
+    address: str,
+    port: int,
+    codecs: tuple[int, ...],
+    dtmf_payload_type: int | None,
+    direction: str = "sendrecv",
+    session_version: int = 0,
+) -> bytes:
+    """An SDP body with one G.711 audio stream (`codecs` are 0 and/or 8) and telephone-event."""
+    chosen = [STATIC_CODECS[pt] for pt in codecs if pt in _G711_NAMES]
+    if dtmf_payload_type is not None:
+        chosen.append(replace(TELEPHONE_EVENT, payload_type=dtmf_payload_type))
+    return bytes(
+        make_offer(
+            address,
+            port,
+            codecs=tuple(chosen),
+            direction=direction,
+            session_version=session_version,
+        )
+    )

@@ -14,13 +14,13 @@ from typing import TYPE_CHECKING
 
 from seatline.sip import SipParseError, SipRequest, parse_name_addr
 from seatline.sip.events import RequestReceived, TransactionKey
+from seatline.sip.sdp import AudioOffer, answer_direction, audio_body, audio_offer
 from seatline.sip.uri import SipUri, parse_uri
 from seatline.switch import transfer
 from seatline.switch.call import Call
 from seatline.switch.errors import MediaError
-from seatline.switch.leg import Leg, LegState
+from seatline.switch.leg import Leg, LegState, record_route
 from seatline.switch.registrar import uri_user_host
-from seatline.switch.sdp import SdpError, answer_direction, build_sdp, parse_sdp
 
 if TYPE_CHECKING:
     from seatline.switch.core import SipCore
@@ -120,6 +120,7 @@ def on_new_invite(core: SipCore, ev: RequestReceived) -> None:
         remote_tag=req.from_addr.tag or "",
         invite=req,
         invite_key=ev.key,
+        route_set=record_route(req),  # §12.1.1: in the order received
     )
     caller, _ = uri_user_host(req.from_addr.uri)
     call = Call(core, leg, number=request_user(req.uri), caller=caller, inbound=True)
@@ -176,10 +177,8 @@ async def _run_inbound(core: SipCore, call: Call, ev: RequestReceived) -> None:
         reject(core, call, 404)
         return
     try:
-        offer = parse_sdp(req.body) if req.body else None
-        if offer is not None:
-            _ = offer.codec
-    except SdpError:
+        offer = audio_offer(req.body) if req.body else None
+    except SipParseError:
         reject(core, call, 488)
         return
     assert core.media is not None
@@ -198,11 +197,8 @@ async def _run_inbound(core: SipCore, call: Call, ev: RequestReceived) -> None:
     await call.run(handler)
 
 
-def apply_remote(leg: Leg, desc: object) -> None:
+def apply_remote(leg: Leg, desc: AudioOffer) -> None:
     """Point the leg's RTP at the peer's SDP (address, codec, DTMF type, direction)."""
-    from seatline.switch.sdp import MediaDescription
-
-    assert isinstance(desc, MediaDescription)
     leg.remote_media = desc
     if leg.media is not None:
         leg.media.set_remote(desc.address, desc.port, desc.codec, desc.dtmf_payload_types)
@@ -217,7 +213,7 @@ def local_sdp(
     leg.sdp_version += 1
     remote = leg.remote_media
     if remote is not None:
-        return build_sdp(
+        return audio_body(
             core.host,
             leg.media.port,
             (remote.codec,),
@@ -225,7 +221,7 @@ def local_sdp(
             direction,
             leg.sdp_version,
         )
-    return build_sdp(core.host, leg.media.port, codecs, 101, direction, leg.sdp_version)
+    return audio_body(core.host, leg.media.port, codecs, 101, direction, leg.sdp_version)
 
 
 def answer(core: SipCore, leg: Leg, status: int = 200) -> None:
@@ -234,7 +230,7 @@ def answer(core: SipCore, leg: Leg, status: int = 200) -> None:
     direction = "sendrecv"
     if leg.remote_media is not None:
         direction = answer_direction(leg.remote_media.direction)
-    headers = [("Contact", core.contact(leg.transport))]
+    headers = dialog_headers(core, leg)
     if status == 200:
         headers.append(("Allow", core_allow()))
     core.respond(
@@ -256,9 +252,21 @@ def ring(core: SipCore, leg: Leg) -> None:
         leg.invite_key,
         180,
         to_tag=leg.local_tag,
-        headers=[("Contact", core.contact(leg.transport))],
+        headers=dialog_headers(core, leg),
     )
     leg.move("ring")
+
+
+def dialog_headers(core: SipCore, leg: Leg) -> list[tuple[str, str]]:
+    """Contact, and the INVITE's Record-Route copied as is, for a dialog-creating response.
+
+    RFC 3261 §12.1.1: the UAS copies every Record-Route value so proxies that asked to stay
+    in the path see the rest of the dialog too.
+    """
+    headers = [("Contact", core.contact(leg.transport))]
+    if leg.invite is not None:
+        headers += [("Record-Route", value) for value in leg.invite.headers.get_all("Record-Route")]
+    return headers
 
 
 def on_ack(core: SipCore, req: SipRequest) -> None:
@@ -268,8 +276,8 @@ def on_ack(core: SipCore, req: SipRequest) -> None:
         return
     if req.body and leg.remote_media is None:
         try:
-            apply_remote(leg, parse_sdp(req.body))
-        except SdpError:
+            apply_remote(leg, audio_offer(req.body))
+        except SipParseError:
             leg.call.hangup_soon("bad-sdp")
 
 
@@ -308,9 +316,8 @@ def on_reinvite(core: SipCore, ev: RequestReceived) -> None:
     direction = "sendrecv"
     if req.body:
         try:
-            desc = parse_sdp(req.body)
-            _ = desc.codec
-        except SdpError:
+            desc = audio_offer(req.body)
+        except SipParseError:
             core.respond(req, ev.key, 488)
             return
         apply_remote(leg, desc)

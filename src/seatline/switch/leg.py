@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import ipaddress
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import TYPE_CHECKING
 
-from seatline.sip import SipRequest
+from seatline.sip import SipParseError, SipRequest, SipUri, parse_name_addr, parse_name_addrs
 from seatline.sip.events import TransactionKey
+from seatline.sip.message import SipMessage
+from seatline.sip.sdp import AudioOffer
+from seatline.sip.uri import parse_uri
 from seatline.switch.errors import CallStateError
-from seatline.switch.sdp import MediaDescription
 
 if TYPE_CHECKING:
     from seatline.switch.call import Call
@@ -68,7 +71,7 @@ class Leg:
     invite: SipRequest | None = None
     invite_key: TransactionKey | None = None
     media: RtpSession | None = None
-    remote_media: MediaDescription | None = None
+    remote_media: AudioOffer | None = None
     sdp_version: int = 1
     call: Call | None = None
     route_set: list[str] = field(default_factory=list)
@@ -87,3 +90,53 @@ class Leg:
     def ended(self) -> bool:
         """Whether the dialog is over."""
         return self.state is LegState.TERMINATED
+
+
+def record_route(message: SipMessage) -> list[str]:
+    """The Record-Route entries of a message, topmost first (RFC 3261 §12.1)."""
+    out: list[str] = []
+    for value in message.headers.get_all("Record-Route"):
+        try:
+            out.extend(str(addr) for addr in parse_name_addrs(value))
+        except SipParseError:
+            continue  # a broken entry is skipped rather than failing the call
+    return out
+
+
+def request_target(leg: Leg) -> tuple[str, list[str]]:
+    """Request-URI and Route values of a request inside `leg`'s dialog (RFC 3261 §12.2.1.1)."""
+    if not leg.route_set:
+        return leg.remote_target, []
+    first = _route_uri(leg.route_set[0])
+    if first is None or first.lr:
+        return leg.remote_target, list(leg.route_set)
+    # A strict router (RFC 2543): it becomes the Request-URI, the remote target the last Route.
+    return str(first.without_headers()), [*leg.route_set[1:], f"<{leg.remote_target}>"]
+
+
+def next_hop(leg: Leg) -> Address:
+    """Where `leg`'s in-dialog requests go: the first route, else where the peer sent from.
+
+    Without a route set the source address is kept rather than the remote target (Contact):
+    a phone behind NAT advertises a private Contact but is reachable where it sends from.
+    A route given by name rather than address also falls back to it (no DNS here).
+    """
+    if leg.route_set:
+        uri = _route_uri(leg.route_set[0])
+        if uri is not None:
+            host = uri.maddr or uri.host
+            host = host[1:-1] if host.startswith("[") else host
+            try:
+                ipaddress.ip_address(host)
+            except ValueError:
+                return leg.address
+            return host, uri.port or 5060
+    return leg.address
+
+
+def _route_uri(route: str) -> SipUri | None:
+    try:
+        uri = parse_uri(parse_name_addr(route).uri)
+    except SipParseError:
+        return None
+    return uri if isinstance(uri, SipUri) else None

@@ -13,10 +13,10 @@ from functools import partial
 from typing import TYPE_CHECKING
 
 from seatline.sip import Headers, SipParseError, SipRequest, SipResponse, parse_name_addr
+from seatline.sip.sdp import audio_offer
 from seatline.switch.dialogs import apply_remote, local_sdp
 from seatline.switch.errors import TargetNotFound
-from seatline.switch.leg import Leg, LegState
-from seatline.switch.sdp import SdpError, parse_sdp
+from seatline.switch.leg import Leg, LegState, next_hop, record_route, request_target
 
 if TYPE_CHECKING:
     from seatline.switch.call import Call
@@ -36,9 +36,12 @@ def build_request(
     from seatline.switch.core import new_branch
 
     leg.cseq += 1
+    uri, routes = request_target(leg)
     h = Headers()
     h.add("Via", f"SIP/2.0/{leg.transport} {core.host}:{core.port};branch={new_branch()};rport")
     h.add("Max-Forwards", "70")
+    for route in routes:
+        h.add("Route", route)
     h.add("From", f"{leg.local_uri};tag={leg.local_tag}")
     h.add("To", f"{leg.remote_uri};tag={leg.remote_tag}" if leg.remote_tag else leg.remote_uri)
     h.add("Call-ID", leg.call_id)
@@ -49,7 +52,7 @@ def build_request(
         h.add(name, value)
     if body:
         h.add("Content-Type", content_type)
-    return SipRequest(method, leg.remote_target, h, body)
+    return SipRequest(method, uri, h, body)
 
 
 def send_in_dialog(
@@ -63,21 +66,24 @@ def send_in_dialog(
 ) -> None:
     """Send a request inside `leg`'s dialog."""
     req = build_request(core, leg, method, body, content_type, extra)
-    core.send_request(req, leg.address, leg.transport, on_response)  # type: ignore[arg-type]
+    core.send_request(req, next_hop(leg), leg.transport, on_response)  # type: ignore[arg-type]
 
 
 def send_ack(core: SipCore, leg: Leg, resp: SipResponse) -> None:
     """ACK a 2xx to one of our INVITEs (§13.2.2.4: a new transaction-less request)."""
     from seatline.switch.core import new_branch
 
+    uri, routes = request_target(leg)
     h = Headers()
     h.add("Via", f"SIP/2.0/{leg.transport} {core.host}:{core.port};branch={new_branch()};rport")
     h.add("Max-Forwards", "70")
+    for route in routes:
+        h.add("Route", route)
     h.add("From", f"{leg.local_uri};tag={leg.local_tag}")
     h.add("To", resp.headers.get("To") or leg.remote_uri)
     h.add("Call-ID", leg.call_id)
     h.add("CSeq", f"{resp.cseq.seq} ACK")
-    core.send_stateless(SipRequest("ACK", leg.remote_target, h), leg.address, leg.transport)
+    core.send_stateless(SipRequest("ACK", uri, h), next_hop(leg), leg.transport)
 
 
 def send_bye(core: SipCore, leg: Leg) -> None:
@@ -186,8 +192,8 @@ def _invite_response(core: SipCore, leg: Leg, resp: SipResponse | None) -> None:
             leg.remote_tag = resp.to_addr.tag or leg.remote_tag
             leg.move("ring")
             if resp.body:
-                with contextlib.suppress(SdpError):
-                    apply_remote(leg, parse_sdp(resp.body))
+                with contextlib.suppress(SipParseError):
+                    apply_remote(leg, audio_offer(resp.body))
             call.on_progress(status)
         return
     if status in (401, 407) and not leg.ended and _answer_challenge(core, leg, resp):
@@ -200,6 +206,7 @@ def _invite_response(core: SipCore, leg: Leg, resp: SipResponse | None) -> None:
         send_ack(core, leg, resp)  # a retransmitted 2xx
         return
     leg.remote_tag = resp.to_addr.tag or ""
+    leg.route_set = list(reversed(record_route(resp)))  # §12.1.2: the 2xx sets the route set
     contact = resp.headers.get("Contact")
     if contact:
         with contextlib.suppress(SipParseError):
@@ -210,8 +217,8 @@ def _invite_response(core: SipCore, leg: Leg, resp: SipResponse | None) -> None:
         return
     try:
         if resp.body:
-            apply_remote(leg, parse_sdp(resp.body))
-    except SdpError:
+            apply_remote(leg, audio_offer(resp.body))
+    except SipParseError:
         send_ack(core, leg, resp)
         call.terminate("bad-sdp")
         return
