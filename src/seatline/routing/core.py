@@ -16,9 +16,9 @@ from __future__ import annotations
 import heapq
 import random
 
-from .agent import SLOT_STATE, TRANSITIONS, Agent, AgentState, Slot, SlotPhase
-from .config import Channel, OverflowAction, Strategy
-from .contact import Contact, ContactPhase
+from .agent import SLOT_STATE, TRANSITIONS, Agent, Slot
+from .config import Channel, OverflowAction
+from .contact import Contact
 from .decisions import (
     CancelOffer,
     Decision,
@@ -46,10 +46,26 @@ from .events import (
 from .expr import Requirement
 from .filters import agent_filter, contact_filter
 from .lanes import COMPACT_SLACK, AgentKey, AgentPool, PoolKey
+from .members import (
+    AGENT_AVAILABLE,
+    AGENT_NOT_READY,
+    CONTACT_DONE,
+    CONTACT_OFFERED,
+    CONTACT_STICKY,
+    CONTACT_WAITING,
+    SLOT_WRAP,
+    STRATEGY_RING_ALL,
+    STRATEGY_ROUND_ROBIN,
+    TIMER_MAX_WAIT,
+    TIMER_OFFER_TIMEOUT,
+    TIMER_OVERFLOW,
+    TIMER_STICKY_END,
+    TIMER_WRAP_END,
+)
 from .queue import Queue
-from .timers import TimerEntry, TimerKind, Timers
+from .timers import TimerEntry, Timers
 
-WAITING_PHASES = (ContactPhase.WAITING, ContactPhase.STICKY)
+WAITING_PHASES = (CONTACT_WAITING, CONTACT_STICKY)
 
 
 class EngineCore:
@@ -154,9 +170,13 @@ class EngineCore:
     def _sync(self, agent: Agent, now: float) -> None:
         """Move the agent to the state its slots imply, checked against TRANSITIONS."""
         slots = agent.slots
-        if len(slots) == 1 and agent.logged_in:  # the usual case, without a call
+        count = len(slots)
+        # The two usual cases (one contact, or none) inline; Agent.derive_state is the rule.
+        if count == 1 and agent.logged_in:
             for slot in slots.values():
                 new = SLOT_STATE[slot.phase]
+        elif count == 0 and agent.logged_in:
+            new = AGENT_AVAILABLE if agent.ready else AGENT_NOT_READY
         else:
             new = agent.derive_state()
         old = agent.state
@@ -165,7 +185,7 @@ class EngineCore:
                 raise IllegalAgentTransition(agent.agent_id, old, new)
             agent.state = new
             agent.since = now
-            reason = agent.reason if new is AgentState.NOT_READY else None
+            reason = agent.reason if new is AGENT_NOT_READY else None
             self._events.append(AgentStateChanged(now, agent.agent_id, old, new, reason))
 
     def _refresh_agent(self, agent: Agent, now: float) -> None:
@@ -251,7 +271,7 @@ class EngineCore:
         return best_contact, best_queue
 
     def _best_sticky(self, agent: Agent, channel: Channel) -> Contact | None:
-        agent.sticky = [c for c in agent.sticky if c.phase is ContactPhase.STICKY]
+        agent.sticky = [c for c in agent.sticky if c.phase is CONTACT_STICKY]
         candidates = [c for c in agent.sticky if c.channel is channel]
         if not candidates:
             return None
@@ -289,7 +309,7 @@ class EngineCore:
                 accept = agent_filter(lane, contact)
             else:
                 accept = None  # the common case: pool membership already settled it
-            if queue.strategy is Strategy.RING_ALL:
+            if queue.strategy is STRATEGY_RING_ALL:
                 agents = pool.pop_all(accept)
             else:
                 agent = pool.pop(accept)
@@ -326,29 +346,33 @@ class EngineCore:
         step = contact.next_step
         if step < len(config.overflow):
             due = contact.arrival + config.overflow[step].after
-            self._timers.schedule(due, TimerKind.OVERFLOW, contact, generation, step)
+            self._timers.schedule(due, TIMER_OVERFLOW, contact, generation, step)
         if with_max_wait and config.max_wait is not None:
             due = contact.arrival + config.max_wait
-            self._timers.schedule(due, TimerKind.MAX_WAIT, contact, generation)
+            self._timers.schedule(due, TIMER_MAX_WAIT, contact, generation)
 
     def _offer_to(self, contact: Contact, agents: list[Agent], queue: Queue, now: float) -> None:
         """Reserve `agents` for the contact and ring them (several only for ring-all)."""
-        home = self._queues[contact.home]
-        if home.waiting.pop(contact.contact_id, None) is not None and contact.callback:
+        home = queue if queue.name == contact.home else self._queues[contact.home]
+        waiting = home.waiting  # usually empty here: skip the pop
+        if waiting and waiting.pop(contact.contact_id, None) is not None and contact.callback:
             home.callbacks -= 1
         if contact.queued:
             contact.queued = False
             self._queued[contact.channel] -= 1
-        contact.phase = ContactPhase.OFFERED
+        contact.phase = CONTACT_OFFERED
         contact.generation += 1
         contact_id = contact.contact_id
         channel = contact.channel
         decisions = self._decisions
         events = self._events
-        round_robin = queue.strategy is Strategy.ROUND_ROBIN
+        round_robin = queue.strategy is STRATEGY_ROUND_ROBIN
         for agent in agents:
-            if agent.parked[channel]:
-                self._unpark(agent, channel)
+            if agent.parked[channel]:  # inlined _unpark(agent, channel): once per offer
+                agent.parked[channel] = False
+                agent.versions[channel] += 1
+                for pool in agent.pools[channel]:
+                    pool.live_count -= 1
             slot = Slot(agent, contact_id, channel, home.name, now)
             agent.slots[contact_id] = slot
             agent.load[channel] += 1
@@ -362,12 +386,12 @@ class EngineCore:
             events.append(Offered(now, contact_id, agent.agent_id, home.name))
             self._sync(agent, now)
         self._timers.schedule(
-            now + home.config.offer_timeout, TimerKind.OFFER_TIMEOUT, contact, contact.generation
+            now + home.config.offer_timeout, TIMER_OFFER_TIMEOUT, contact, contact.generation
         )
 
     def _requeue(self, contact: Contact, now: float) -> None:
         """Put a contact back in line with its original place (arrival and priority)."""
-        contact.phase = ContactPhase.WAITING
+        contact.phase = CONTACT_WAITING
         contact.generation += 1
         home = self._queues[contact.home]
         home.waiting[contact.contact_id] = contact
@@ -389,7 +413,7 @@ class EngineCore:
         if contact.queued:
             contact.queued = False
             self._queued[contact.channel] -= 1
-        contact.phase = ContactPhase.DONE
+        contact.phase = CONTACT_DONE
         contact.generation += 1
         del self._contacts[contact.contact_id]
         self._events.append(Ended(now, contact.contact_id, contact.home, reason, None))
@@ -398,43 +422,62 @@ class EngineCore:
     def _fire(self, now: float, inclusive: bool) -> None:
         heap = self._timer_heap
         pop = heapq.heappop
-        while heap and (heap[0][0] < now or (inclusive and heap[0][0] == now)):
+        while heap:
+            due = heap[0][0]
+            if due > now or (due == now and not inclusive):
+                break
             entry = pop(heap)
-            if self._timer_live(entry):
-                self._dispatch(entry, entry[0])
+            # Most timers are stale (the timeout of an offer that was answered): the inline
+            # generation test drops them without the two calls of the full check.
+            target = entry[3]
+            if target.generation != entry[4]:
+                continue
+            if entry[2] is TIMER_WRAP_END:  # the usual live timer: skip two calls
+                if target.phase is SLOT_WRAP:
+                    self._wrap_end(target, due)
+            elif self._timer_live(entry):
+                self._dispatch(entry, due)
 
     def _timer_live(self, entry: TimerEntry) -> bool:
         target = entry[3]
         if target.generation != entry[4]:
             return False
         kind = entry[2]
-        if kind is TimerKind.WRAP_END:
-            return bool(target.phase is SlotPhase.WRAP)
-        if kind is TimerKind.OFFER_TIMEOUT:
-            return bool(target.phase is ContactPhase.OFFERED)
-        if kind is TimerKind.STICKY_END:
-            return bool(target.phase is ContactPhase.STICKY)
+        if kind is TIMER_WRAP_END:
+            return bool(target.phase is SLOT_WRAP)
+        if kind is TIMER_OFFER_TIMEOUT:
+            return bool(target.phase is CONTACT_OFFERED)
+        if kind is TIMER_STICKY_END:
+            return bool(target.phase is CONTACT_STICKY)
         return bool(target.phase in WAITING_PHASES and not target.callback)
 
     def _dispatch(self, entry: TimerEntry, now: float) -> None:
         kind, target = entry[2], entry[3]
-        if kind is TimerKind.WRAP_END:
-            slot: Slot = target
-            self._release(slot, now, worked=True)
-            self._sync(slot.agent, now)
-            self._agent_free(slot.agent, slot.channel, now)
-        elif kind is TimerKind.OFFER_TIMEOUT:
+        if kind is TIMER_WRAP_END:
+            self._wrap_end(target, now)
+        elif kind is TIMER_OFFER_TIMEOUT:
             self._offer_timeout(target, now)
-        elif kind is TimerKind.STICKY_END:
+        elif kind is TIMER_STICKY_END:
             contact: Contact = target
-            contact.phase = ContactPhase.WAITING
+            contact.phase = CONTACT_WAITING
             contact.generation += 1
             if not self._route(contact, now):
                 self._enqueue(contact)
-        elif kind is TimerKind.OVERFLOW:
+        elif kind is TIMER_OVERFLOW:
             self._overflow(target, entry[5], now)
         else:
             self._exit(target, self._queues[target.home].config.max_wait_action, "max wait", now)
+
+    def _wrap_end(self, slot: Slot, now: float) -> None:
+        """A wrap-up ended: free its slot, then give the agent a contact or park it."""
+        agent, channel = slot.agent, slot.channel
+        # Inlined _release(slot, now, worked=True): this runs once per contact.
+        del agent.slots[slot.contact_id]
+        agent.load[channel] -= 1
+        slot.generation += 1
+        agent.last_free[channel] = now
+        self._sync(agent, now)
+        self._agent_free(agent, channel, now)
 
     def _offer_timeout(self, contact: Contact, now: float) -> None:
         not_ready = self._queues[contact.home].config.no_answer_not_ready
@@ -475,7 +518,7 @@ class EngineCore:
         else:
             self._exit(contact, step.action, f"overflow step {index}", now)
             return
-        if contact.phase is ContactPhase.STICKY:
+        if contact.phase is CONTACT_STICKY:
             self._schedule_wait(contact, with_max_wait=False)
             return
         contact.generation += 1

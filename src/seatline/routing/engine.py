@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import heapq
 
-from .agent import Agent, AgentState, Slot, SlotPhase
+from .agent import Agent, Slot
 from .config import AgentConfig, Channel, ContactRequest, QueueConfig
-from .contact import Contact, ContactPhase
+from .contact import Contact
 from .core import WAITING_PHASES, EngineCore
 from .decisions import (
     CancelOffer,
@@ -23,6 +23,8 @@ from .errors import (
     DuplicateId,
     IllegalAgentTransition,
     IllegalContactOperation,
+    UnknownContact,
+    UnknownQueue,
 )
 from .events import (
     Abandoned,
@@ -35,9 +37,24 @@ from .events import (
     RoutingEvent,
 )
 from .expr import Requirement
+from .members import (
+    AGENT_AVAILABLE,
+    AGENT_NOT_READY,
+    AGENT_OFFLINE,
+    CONTACT_CONNECTED,
+    CONTACT_DONE,
+    CONTACT_OFFERED,
+    CONTACT_STICKY,
+    CONTACT_WAITING,
+    END_COMPLETED,
+    SLOT_ACTIVE,
+    SLOT_OFFERED,
+    SLOT_WRAP,
+    TIMER_STICKY_END,
+    TIMER_WRAP_END,
+)
 from .queue import Queue
 from .snapshot import AgentSnapshot, QueueSnapshot, Snapshot
-from .timers import TimerKind
 
 
 class RoutingEngine(EngineCore):
@@ -76,7 +93,7 @@ class RoutingEngine(EngineCore):
             contact.placements[config.name] = min(contact.placements[config.name], top_level)
             if contact.home == config.name:
                 contact.next_step = min(contact.next_step, len(config.overflow))
-            if contact.phase is ContactPhase.WAITING:
+            if contact.phase is CONTACT_WAITING:
                 contact.generation += 1
                 self._enqueue(contact)
         for agent in self._agents.values():
@@ -122,7 +139,7 @@ class RoutingEngine(EngineCore):
             self._fire(now, inclusive=False)
         if agent.logged_in:
             raise IllegalAgentTransition(
-                agent_id, agent.state, AgentState.NOT_READY, "already logged in"
+                agent_id, agent.state, AGENT_NOT_READY, "already logged in"
             )
         agent.logged_in = True
         agent.ready = False
@@ -135,7 +152,7 @@ class RoutingEngine(EngineCore):
         if self._timer_heap and self._timer_heap[0][0] < now:
             self._fire(now, inclusive=False)
         if not agent.logged_in:
-            raise IllegalAgentTransition(agent_id, agent.state, AgentState.AVAILABLE, "offline")
+            raise IllegalAgentTransition(agent_id, agent.state, AGENT_AVAILABLE, "offline")
         if agent.ready:
             return
         agent.ready = True
@@ -149,12 +166,12 @@ class RoutingEngine(EngineCore):
         if self._timer_heap and self._timer_heap[0][0] < now:
             self._fire(now, inclusive=False)
         if not agent.logged_in:
-            raise IllegalAgentTransition(agent_id, agent.state, AgentState.NOT_READY, "offline")
+            raise IllegalAgentTransition(agent_id, agent.state, AGENT_NOT_READY, "offline")
         changed_reason = agent.reason != reason
         agent.ready = False
         agent.reason = reason
         self._unpark(agent)
-        if agent.state is AgentState.NOT_READY:
+        if agent.state is AGENT_NOT_READY:
             if changed_reason:  # old == new: the wallboard sees the new reason
                 self._events.append(
                     AgentStateChanged(now, agent_id, agent.state, agent.state, reason)
@@ -170,9 +187,9 @@ class RoutingEngine(EngineCore):
             self._fire(now, inclusive=False)
         if not agent.logged_in:
             return
-        if any(slot.phase is SlotPhase.ACTIVE for slot in agent.slots.values()):
+        if any(slot.phase is SLOT_ACTIVE for slot in agent.slots.values()):
             raise IllegalAgentTransition(
-                agent_id, agent.state, AgentState.OFFLINE, "finish the current contact first"
+                agent_id, agent.state, AGENT_OFFLINE, "finish the current contact first"
             )
         agent.logged_in = False
         agent.ready = False
@@ -180,7 +197,7 @@ class RoutingEngine(EngineCore):
         self._unpark(agent)
         orphans: list[Contact] = []
         for slot in list(agent.slots.values()):
-            if slot.phase is SlotPhase.OFFERED:
+            if slot.phase is SLOT_OFFERED:
                 contact = self._contacts[slot.contact_id]
                 del contact.offers[agent_id]
                 self._decisions.append(CancelOffer(slot.contact_id, agent_id, "agent logged out"))
@@ -194,7 +211,9 @@ class RoutingEngine(EngineCore):
     # -- contact events ------------------------------------------------------------------
     def contact_arrived(self, request: ContactRequest, now: float) -> None:
         """Route a new contact: offer at once, queue it, or reject it (queue full)."""
-        queue = self._queue(request.queue)
+        queue = self._queues.get(request.queue)  # inlined _queue: this runs per contact
+        if queue is None:
+            raise UnknownQueue(request.queue)
         if self._timer_heap and self._timer_heap[0][0] < now:
             self._fire(now, inclusive=False)
         if request.contact_id in self._contacts:
@@ -207,7 +226,7 @@ class RoutingEngine(EngineCore):
         mark = len(events)
         sticky = None if request.preferred_agent is None else self._sticky_agent(contact, queue)
         if sticky is not None:
-            contact.phase = ContactPhase.STICKY
+            contact.phase = CONTACT_STICKY
             if sticky.can_take(contact.channel):
                 events.insert(
                     mark, Enqueued(now, contact.contact_id, queue.name, contact.channel, 0)
@@ -220,7 +239,7 @@ class RoutingEngine(EngineCore):
         limit = queue.config.max_length
         if limit is not None and len(queue.waiting) - queue.callbacks >= limit:
             del self._contacts[request.contact_id]
-            contact.phase = ContactPhase.DONE
+            contact.phase = CONTACT_DONE
             self._decisions.append(Reject(contact.contact_id, queue.name, "queue full"))
             events.append(Ended(now, contact.contact_id, queue.name, EndReason.REJECTED, None))
             return
@@ -230,29 +249,30 @@ class RoutingEngine(EngineCore):
         )
         if sticky is not None:
             sticky.sticky.append(contact)
-            self._timers.schedule(
-                now + queue.config.sticky_timeout, TimerKind.STICKY_END, contact, 0
-            )
+            self._timers.schedule(now + queue.config.sticky_timeout, TIMER_STICKY_END, contact, 0)
             self._schedule_wait(contact, with_max_wait=True)
         else:
             self._enqueue(contact)
 
     def offer_answered(self, contact_id: str, agent_id: str, now: float) -> None:
         """The agent picked up: agent ON_CONTACT; other ring-all offers are cancelled."""
-        contact = self._contact(contact_id)
+        contact = self._contacts.get(contact_id)  # inlined _contact: this runs per contact
+        if contact is None:
+            raise UnknownContact(contact_id)
         if self._timer_heap and self._timer_heap[0][0] < now:
             self._fire(now, inclusive=False)
         slot = contact.offers.get(agent_id)
-        if contact.phase is not ContactPhase.OFFERED or slot is None:
+        if contact.phase is not CONTACT_OFFERED or slot is None:
             raise IllegalContactOperation(f"contact {contact_id!r} is not offered to {agent_id!r}")
-        contact.phase = ContactPhase.CONNECTED
+        contact.phase = CONTACT_CONNECTED
         contact.generation += 1
-        contact.declined.clear()
-        slot.phase = SlotPhase.ACTIVE
+        if contact.declined:
+            contact.declined.clear()
+        slot.phase = SLOT_ACTIVE
         slot.since = now
-        others: list[Slot] = []
+        others: tuple[Slot, ...] = ()  # no list allocated in the usual single offer
         if len(contact.offers) > 1:  # ring-all: everyone else stops ringing
-            others = [s for a, s in contact.offers.items() if a != agent_id]
+            others = tuple(s for a, s in contact.offers.items() if a != agent_id)
             contact.offers = {agent_id: slot}
         agent = slot.agent
         agent.answered += 1
@@ -275,7 +295,7 @@ class RoutingEngine(EngineCore):
         if self._timer_heap and self._timer_heap[0][0] < now:
             self._fire(now, inclusive=False)
         slot = contact.offers.pop(agent_id, None)
-        if contact.phase is not ContactPhase.OFFERED or slot is None:
+        if contact.phase is not CONTACT_OFFERED or slot is None:
             raise IllegalContactOperation(f"contact {contact_id!r} is not offered to {agent_id!r}")
         contact.declined.add(agent_id)
         self._release(slot, now, worked=False)
@@ -290,25 +310,25 @@ class RoutingEngine(EngineCore):
         `wrap_up` overrides the queue's wrap-up for this contact (the simulator draws it, a
         desktop may ask for more time).
         """
-        contact = self._contact(contact_id)
+        contact = self._contacts.get(contact_id)  # inlined _contact: this runs per contact
+        if contact is None:
+            raise UnknownContact(contact_id)
         if self._timer_heap and self._timer_heap[0][0] < now:
             self._fire(now, inclusive=False)
-        if contact.phase is not ContactPhase.CONNECTED:
+        if contact.phase is not CONTACT_CONNECTED:
             raise IllegalContactOperation(f"contact {contact_id!r} is not connected")
         (slot,) = contact.offers.values()
         agent = slot.agent
         agent.talk_time += now - slot.since
-        contact.phase = ContactPhase.DONE
+        contact.phase = CONTACT_DONE
         del self._contacts[contact_id]
-        self._events.append(
-            Ended(now, contact_id, contact.home, EndReason.COMPLETED, agent.agent_id)
-        )
+        self._events.append(Ended(now, contact_id, contact.home, END_COMPLETED, agent.agent_id))
         if wrap_up is None:
             wrap_up = self._queues[contact.home].config.wrap_up
         if wrap_up > 0:
-            slot.phase = SlotPhase.WRAP
+            slot.phase = SLOT_WRAP
             slot.since = now
-            self._timers.schedule(now + wrap_up, TimerKind.WRAP_END, slot, slot.generation)
+            self._timers.schedule(now + wrap_up, TIMER_WRAP_END, slot, slot.generation)
             self._sync(agent, now)
             return
         self._release(slot, now, worked=True)
@@ -320,7 +340,7 @@ class RoutingEngine(EngineCore):
         contact = self._contact(contact_id)
         if self._timer_heap and self._timer_heap[0][0] < now:
             self._fire(now, inclusive=False)
-        if contact.phase is ContactPhase.CONNECTED:
+        if contact.phase is CONTACT_CONNECTED:
             raise IllegalContactOperation(
                 f"contact {contact_id!r} is connected: use contact_finished"
             )
@@ -359,8 +379,15 @@ class RoutingEngine(EngineCore):
         heap = self._timer_heap
         while heap:
             head = heap[0]
-            if head[3].generation == head[4] and self._timer_live(head):
-                return head[0]
+            target = head[3]
+            if target.generation == head[4]:
+                # A driver asks once per event: the usual head (a wrap-up end) is checked
+                # inline, the other kinds by the full test.
+                if head[2] is TIMER_WRAP_END:
+                    if target.phase is SLOT_WRAP:
+                        return head[0]
+                elif self._timer_live(head):
+                    return head[0]
             heapq.heappop(heap)  # stale: its target moved on
         return None
 
@@ -379,7 +406,7 @@ class RoutingEngine(EngineCore):
         """Queues (waiting, longest wait) and agents (state, reason, time in state) at `now`."""
         offered: dict[str, int] = {}
         for contact in self._contacts.values():
-            if contact.phase is ContactPhase.OFFERED:
+            if contact.phase is CONTACT_OFFERED:
                 offered[contact.home] = offered.get(contact.home, 0) + 1
         queues = tuple(
             QueueSnapshot(
@@ -395,7 +422,7 @@ class RoutingEngine(EngineCore):
             AgentSnapshot(
                 agent_id=a.agent_id,
                 state=a.state,
-                reason=a.reason if a.state is AgentState.NOT_READY else None,
+                reason=a.reason if a.state is AGENT_NOT_READY else None,
                 time_in_state=now - a.since,
                 load={c: n for c, n in a.load.items() if a.capacity[c] or n},
             )
