@@ -44,6 +44,10 @@ def trunk_config(trunk: TrunkInfo) -> TrunkConfig:
     return TrunkConfig(
         trunk.name,
         inbound_addresses=(trunk.match_source,) if inbound and trunk.match_source else (),
+        # The stored trunk has one password: for a `both` trunk it is our account at the
+        # carrier (outbound) and the carrier's digest account with us (inbound) alike.
+        inbound_username=trunk.match_username if inbound and trunk.match_username else None,
+        inbound_password=trunk.password if inbound and trunk.match_username else None,
         outbound_host=trunk.outbound_host if outbound else None,
         outbound_port=trunk.outbound_port,
         outbound_username=trunk.username,

@@ -128,8 +128,17 @@ def start_sipp(
 class Baresip:
     """A headless baresip agent phone with a generated config dir, driven over ctrl_tcp."""
 
-    def __init__(self, workdir: Path, user: str, password: str, domain: str, switch_port: int):
+    def __init__(
+        self,
+        workdir: Path,
+        user: str,
+        password: str,
+        domain: str,
+        switch_port: int,
+        regint: int = 600,
+    ):
         self.dir = workdir
+        self.regint = regint  # 0: never register (a carrier sending calls with digest)
         self.user = user
         self.password = password
         self.domain = domain
@@ -171,7 +180,7 @@ class Baresip:
         aor = f"sip:{self.user}@{self.domain}:{self.switch_port}"
         (self.dir / "accounts").write_text(
             f"<{aor}>;auth_user={self.user};auth_pass={self.password};"
-            f"regint=600;answermode=auto;audio_codecs=PCMU,PCMA\n"
+            f"regint={self.regint};answermode=auto;audio_codecs=PCMU,PCMA\n"
         )
         (self.dir / "contacts").write_text("")
 

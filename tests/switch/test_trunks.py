@@ -6,7 +6,8 @@ import uuid
 
 from seatline.store.enums import TrunkDirection
 from seatline.store.trunks import TrunkInfo
-from seatline.switch import TrunkConfig
+from seatline.switch import StaticCredentials, TrunkConfig
+from seatline.switch.credentials import TrunkAwareCredentials, make_ha1
 from seatline.switch_node import trunk_config
 
 
@@ -56,3 +57,30 @@ def test_stored_outbound_trunk_keeps_its_credentials_and_trusts_nobody() -> None
     assert config.inbound_addresses == ()
     assert (config.outbound_host, config.outbound_port) == ("sip.carrier.test", 5080)
     assert (config.outbound_username, config.outbound_password) == ("acct", "secret")
+
+
+def test_stored_inbound_trunk_maps_match_username_and_password_to_digest() -> None:
+    config = trunk_config(stored(TrunkDirection.BOTH, match_username="carrier", password="pw"))
+    assert (config.inbound_username, config.inbound_password) == ("carrier", "pw")
+    assert config.outbound_password == "pw"  # one stored password serves both ways
+    outbound_only = trunk_config(
+        stored(TrunkDirection.OUTBOUND, match_username="carrier", password="pw")
+    )
+    assert outbound_only.inbound_username is None
+    assert outbound_only.inbound_password is None
+
+
+async def test_an_agent_with_the_same_username_wins_over_a_trunk_account() -> None:
+    agents = StaticCredentials()
+    agents.add("example.test", "alice", "agent-pass", agent_id="agent-alice")
+    trunks = (
+        TrunkConfig("a", inbound_username="alice", inbound_password="trunk-pass"),
+        TrunkConfig("b", inbound_username="carrier", inbound_password="pw", tenant_id="t"),
+    )
+    source = TrunkAwareCredentials(agents, trunks)
+    alice = await source.lookup("example.test", "alice")
+    assert alice is not None and (alice.agent_id, alice.trunk_name) == ("agent-alice", None)
+    carrier = await source.lookup("example.test", "carrier")
+    assert carrier is not None and (carrier.trunk_name, carrier.tenant_id) == ("b", "t")
+    assert carrier.ha1_md5 == make_ha1("carrier", "example.test", "pw")
+    assert await source.lookup("example.test", "nobody") is None

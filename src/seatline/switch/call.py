@@ -76,6 +76,7 @@ class Call:
         self.inbound = inbound
         self.agent_id: str | None = None
         self.tenant_id = ""
+        self.trunk_name: str | None = None  # the carrier trunk an inbound call came through
         self.partner: Call | None = None
         self.end_reason = ""
         self.held = False

@@ -13,6 +13,9 @@ class TrunkConfig:
     name: str
     # "host", "host:port" or a network "10.0.0.0/24", trusted without digest
     inbound_addresses: tuple[str, ...] = ()
+    # or: an INVITE from any source whose digest answer (after a 407) is this account's
+    inbound_username: str | None = None
+    inbound_password: str | None = None
     outbound_host: str | None = None
     outbound_port: int = 5060
     outbound_transport: str = "UDP"

@@ -28,7 +28,11 @@ from seatline.sip.layer import TransactionLayer
 from seatline.switch import dialogs, outbound
 from seatline.switch.abuse import BanList
 from seatline.switch.config import SwitchConfig, TrunkConfig
-from seatline.switch.credentials import CredentialSource, StaticCredentials
+from seatline.switch.credentials import (
+    CredentialSource,
+    StaticCredentials,
+    TrunkAwareCredentials,
+)
 from seatline.switch.leg import Leg
 from seatline.switch.media import MediaEngine
 from seatline.switch.registrar import DigestGuard, Registrar
@@ -74,6 +78,14 @@ class SipCore:
             self.config.digest_algorithms,
         )
         self.registrar = Registrar(self.guard)
+        # INVITEs also accept trunks' digest accounts; same ban list, so the same abuse rules,
+        # but a separate guard so a trunk account can never REGISTER as an agent.
+        self.invite_guard = DigestGuard(
+            TrunkAwareCredentials(self.guard.credentials, self.config.trunks),
+            bans,
+            self.config.nonce_lifetime,
+            self.config.digest_algorithms,
+        )
         # 100 Trying only when the application is slow (§17.2.1 allows 200 ms): one datagram
         # less per call for applications that answer at once.
         self.layer = TransactionLayer(auto_trying=False)

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from seatline.switch.config import TrunkConfig
 
 
 @dataclass(frozen=True, slots=True)
@@ -15,6 +18,7 @@ class SipCredentials:
     ha1_sha256: str
     agent_id: str
     tenant_id: str
+    trunk_name: str | None = None  # set when the secrets are a trunk's inbound digest account
 
 
 class CredentialSource(Protocol):
@@ -53,3 +57,28 @@ class StaticCredentials:
     async def lookup(self, domain: str, username: str) -> SipCredentials | None:
         """Return the stored credentials, or None."""
         return self._entries.get((domain.lower(), username))
+
+
+class TrunkAwareCredentials:
+    """Agents first, then trunks' inbound digest accounts: a trunk never shadows an agent."""
+
+    def __init__(self, agents: CredentialSource, trunks: tuple[TrunkConfig, ...]) -> None:
+        self.agents = agents
+        self.trunks = tuple(t for t in trunks if t.inbound_username and t.inbound_password)
+
+    async def lookup(self, domain: str, username: str) -> SipCredentials | None:
+        """The agent's credentials, else those of the trunk whose inbound username it is."""
+        found = await self.agents.lookup(domain, username)
+        if found is not None:
+            return found
+        for trunk in self.trunks:
+            if trunk.inbound_username == username and trunk.inbound_password is not None:
+                # HA1 per realm: the trunk's plain password serves every SIP domain we answer
+                return SipCredentials(
+                    make_ha1(username, domain, trunk.inbound_password, "MD5"),
+                    make_ha1(username, domain, trunk.inbound_password, "SHA-256"),
+                    "",
+                    trunk.tenant_id,
+                    trunk.name,
+                )
+        return None

@@ -158,7 +158,7 @@ async def _run_inbound(core: SipCore, call: Call, ev: RequestReceived) -> None:
     host, port = ev.source
     if not core.is_trusted(host, port):
         user, domain = uri_user_host(req.from_addr.uri)
-        result = await core.guard.check(req, host, domain, user, core.clock(), proxy=True)
+        result = await core.invite_guard.check(req, host, domain, user, core.clock(), proxy=True)
         if result.response is not None:
             core.legs.pop(call.leg.call_id, None)  # the retry comes with the same Call-ID
             call.leg.state = LegState.TERMINATED
@@ -167,11 +167,13 @@ async def _run_inbound(core: SipCore, call: Call, ev: RequestReceived) -> None:
             core._pump()
             return
         assert result.credentials is not None
-        call.agent_id = result.credentials.agent_id
+        call.trunk_name = result.credentials.trunk_name
+        call.agent_id = result.credentials.agent_id if call.trunk_name is None else None
         call.tenant_id = result.credentials.tenant_id
     else:
         trunk = core.trunk_for_source(host, port)
         call.tenant_id = trunk.tenant_id if trunk is not None else ""
+        call.trunk_name = trunk.name if trunk is not None else None
     handler = core.router.route(call.number)
     if handler is None:
         reject(core, call, 404)
