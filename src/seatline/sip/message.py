@@ -170,6 +170,13 @@ class _MessageBase:
     headers: Headers
     body: bytes
 
+    def start_line(self) -> str:
+        """The Request-Line or Status-Line without its CRLF."""
+        raise NotImplementedError
+
+    def __bytes__(self) -> bytes:
+        return _serialize(self.start_line(), self.headers, self.body)
+
     def _required(self, name: str) -> str:
         value = self.headers.get(name)
         if value is None:
@@ -248,9 +255,6 @@ class SipRequest(_MessageBase):
         """The Request-Line without its CRLF."""
         return f"{self.method} {self.uri} {self.version}"
 
-    def __bytes__(self) -> bytes:
-        return _serialize(self.start_line(), self.headers, self.body)
-
 
 @dataclass(slots=True, eq=True)
 class SipResponse(_MessageBase):
@@ -273,9 +277,6 @@ class SipResponse(_MessageBase):
     def start_line(self) -> str:
         """The Status-Line without its CRLF."""
         return f"{self.version} {self.status} {self.reason}"
-
-    def __bytes__(self) -> bytes:
-        return _serialize(self.start_line(), self.headers, self.body)
 
 
 SipMessage = SipRequest | SipResponse
