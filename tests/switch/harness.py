@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import random
 import socket
 import tempfile
 from dataclasses import dataclass
@@ -31,6 +32,29 @@ def free_port(kind: int = socket.SOCK_DGRAM) -> int:
             except OSError:
                 continue
         return port
+
+
+def free_media_port(span: int = 4) -> int:
+    """A base port for SIPp media with `span` free UDP ports after it.
+
+    SIPp binds several consecutive ports from `-mp` (audio, RTCP, video); taken from the
+    ephemeral range they could land on a port another peer picked, so use 10000-19999, below
+    both the kernel's ephemeral range and the switch's RTP ranges.
+    """
+    while True:
+        base = random.randrange(10000, 20000 - span, 2)
+        sockets: list[socket.socket] = []
+        try:
+            for port in range(base, base + span):
+                s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+                sockets.append(s)
+                s.bind(("127.0.0.1", port))
+        except OSError:
+            continue
+        finally:
+            for s in sockets:
+                s.close()
+        return base
 
 
 @dataclass
@@ -90,7 +114,7 @@ async def run_sipp(
             "-p",
             str(local_port),
             "-mp",
-            str(media_port or free_port()),
+            str(media_port or free_media_port()),
             "-trace_err",
             "-trace_stat",
             "-stf",
@@ -136,9 +160,11 @@ class Baresip:
         domain: str,
         switch_port: int,
         regint: int = 600,
+        answermode: str = "auto",
     ):
         self.dir = workdir
         self.regint = regint  # 0: never register (a carrier sending calls with digest)
+        self.answermode = answermode  # "manual": rings until told to answer
         self.user = user
         self.password = password
         self.domain = domain
@@ -180,7 +206,7 @@ class Baresip:
         aor = f"sip:{self.user}@{self.domain}:{self.switch_port}"
         (self.dir / "accounts").write_text(
             f"<{aor}>;auth_user={self.user};auth_pass={self.password};"
-            f"regint={self.regint};answermode=auto;audio_codecs=PCMU,PCMA\n"
+            f"regint={self.regint};answermode={self.answermode};audio_codecs=PCMU,PCMA\n"
         )
         (self.dir / "contacts").write_text("")
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from asyncio import FIRST_COMPLETED
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from functools import lru_cache
@@ -338,7 +339,7 @@ class Call:
         record_to: str | Path | None = None,
         early_media: bool = False,
     ) -> BridgeResult:
-        """Connect this call to another call or dial target; returns when the bridge ends."""
+        """Connect to another call or a dial target (all its phones ring); returns when it ends."""
         self._check()
         if isinstance(target, Call):
             other = target
@@ -346,13 +347,15 @@ class Call:
             from seatline.switch import outbound
 
             codecs = (self.media.codec,) if self.leg.remote_media is not None else (0, 8)
-            other = await outbound.dial(self.core, target, caller_id=self.caller, codecs=codecs)
-            other._progress_hook = lambda status: self._peer_progress(early_media)
-            status = await self._await_answer(other, timeout or self.core.config.ring_timeout)
-            if status != 200:
-                if not other.ended:
-                    other.terminate("no-answer")
+            forks = await outbound.dial_all(self.core, target, caller_id=self.caller, codecs=codecs)
+            for fork in forks:
+                fork._progress_hook = lambda status: self._peer_progress(early_media)
+            winner, status = await self._first_answer(
+                forks, timeout or self.core.config.ring_timeout
+            )
+            if winner is None:
                 return BridgeResult(False, status, None)
+            other = winner
         if not self.answered:
             await self.answer()
         self.link(other)
@@ -367,13 +370,36 @@ class Call:
         if self.inbound and not self.answered and not self.ended:
             self.core.spawn(self.ring(early_media))
 
-    async def _await_answer(self, other: Call, timeout: float) -> int:
-        waiters: set[asyncio.Future[Any]] = {other._answer, self._ended}
-        await asyncio.wait(waiters, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
-        if self.ended:
-            other.terminate("caller-gone")
-            raise CallEnded(f"call {self.id} ended while dialling")
-        return other._answer.result() if other._answer.done() else 408
+    async def _first_answer(self, forks: list[Call], timeout: float) -> tuple[Call | None, int]:
+        """Wait for the first fork to answer and cancel the others; (None, status) if none did."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        pending = {fork._answer: fork for fork in forks}
+        failures: list[int] = []
+        winner: Call | None = None
+        try:
+            while pending and winner is None and loop.time() < deadline:
+                waiters: set[asyncio.Future[Any]] = {*pending, self._ended}
+                timeout_left = deadline - loop.time()
+                await asyncio.wait(waiters, timeout=timeout_left, return_when=FIRST_COMPLETED)
+                if self.ended:
+                    raise CallEnded(f"call {self.id} ended while dialling")
+                for answer in [a for a in pending if a.done()]:
+                    fork = pending.pop(answer)
+                    if answer.result() != 200:
+                        failures.append(answer.result())
+                    elif winner is None:  # a fork answering in the same instant hangs up below
+                        winner = fork
+        finally:
+            reason = "caller-gone" if self.ended else "fork-lost" if winner else "no-answer"
+            for fork in forks:
+                if fork is not winner and not fork.ended:
+                    fork.terminate(reason)
+        if winner is not None:
+            return winner, 200
+        from seatline.switch.outbound import best_failure
+
+        return None, best_failure(failures + [408] * len(pending))
 
     def link(self, other: Call) -> None:
         """Relay media between this call and `other` (no decoding unless recording)."""

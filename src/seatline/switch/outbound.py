@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from dataclasses import dataclass
 from functools import partial
 from typing import TYPE_CHECKING
 
@@ -104,13 +105,21 @@ def _reinvite_response(core: SipCore, leg: Leg, resp: SipResponse | None) -> Non
         send_ack(core, leg, resp)
 
 
-def resolve_target(
-    core: SipCore, target: str
-) -> tuple[str, tuple[str, int], str, TrunkConfig | None]:
-    """Request-URI, address, transport and trunk for a dial target.
+@dataclass(frozen=True)
+class Destination:
+    """Where one outbound INVITE goes: Request-URI, next hop, transport and carrier trunk."""
 
-    Targets: `agent:<id>`, an AOR `user@domain` or `sip:` URI (registered contacts first, else
-    the URI's host directly), or a number (a trunk by prefix, else a registered extension).
+    uri: str
+    address: tuple[str, int]
+    transport: str
+    trunk: TrunkConfig | None = None
+
+
+def resolve_targets(core: SipCore, target: str) -> list[Destination]:
+    """Every destination a dial target rings, freshest registration first.
+
+    Targets: `agent:<id>`, an AOR `user@domain` or `sip:` URI (all registered contacts, else the
+    URI's host directly), or a number (a trunk by prefix, else a registered extension).
     """
     now = core.clock()
     if target.startswith("agent:"):
@@ -125,40 +134,59 @@ def resolve_target(
             if not bindings:
                 port = int(port_text) if port_text.isdigit() else 5060
                 transport = "TCP" if "transport=tcp" in rest.lower() else "UDP"
-                return f"sip:{text}", (host, port), transport, None
+                return [Destination(f"sip:{text}", (host, port), transport)]
         else:
             for trunk in core.config.trunks:
                 if trunk.routes_number(text) and trunk.outbound_host is not None:
                     addr = (trunk.outbound_host, trunk.outbound_port)
                     uri = f"sip:{text}@{trunk.outbound_host}:{trunk.outbound_port}"
-                    return uri, addr, trunk.outbound_transport, trunk
+                    return [Destination(uri, addr, trunk.outbound_transport, trunk)]
             bindings = core.registrar.bindings(f"{text}@{core.config.domain}", now)
     if not bindings:
         raise TargetNotFound(f"no registered contact or route for {target!r}")
-    best = max(bindings, key=lambda b: b.expires_at)
-    return best.contact, (best.host, best.port), best.transport, None
+    ordered = sorted(bindings, key=lambda b: b.expires_at, reverse=True)
+    return [Destination(b.contact, (b.host, b.port), b.transport) for b in ordered]
 
 
 async def dial(
     core: SipCore, target: str, caller_id: str = "seatline", codecs: tuple[int, ...] = (0, 8)
 ) -> Call:
-    """Place an outbound leg to `target`; returns its `Call` while it rings.
+    """Place one outbound leg to `target`'s freshest destination; returns its `Call` while it rings.
 
     A bridge offers only the caller's codec so relayed RTP needs no transcoding.
     """
-    uri, address, transport, trunk = resolve_target(core, target)
+    return await dial_destination(core, resolve_targets(core, target)[0], target, caller_id, codecs)
+
+
+async def dial_all(
+    core: SipCore, target: str, caller_id: str = "seatline", codecs: tuple[int, ...] = (0, 8)
+) -> list[Call]:
+    """Ring every destination of `target` at once (an agent's desk phone and softphone alike)."""
+    destinations = resolve_targets(core, target)
+    return [await dial_destination(core, d, target, caller_id, codecs) for d in destinations]
+
+
+async def dial_destination(
+    core: SipCore,
+    destination: Destination,
+    target: str,
+    caller_id: str = "seatline",
+    codecs: tuple[int, ...] = (0, 8),
+) -> Call:
+    """Send an INVITE to one destination; returns the new leg's `Call` while it rings."""
     assert core.media is not None
     media = await core.media.open_session()
     from seatline.switch.core import new_tag
 
+    trunk = destination.trunk
     leg = Leg(
         call_id=f"{new_tag()}{new_tag()}@seatline",
         local_tag=new_tag(),
         local_uri=f"<sip:{caller_id or 'seatline'}@{core.config.domain}>",
-        remote_uri=f"<{uri}>",
-        remote_target=uri,
-        address=address,
-        transport=transport,
+        remote_uri=f"<{destination.uri}>",
+        remote_target=destination.uri,
+        address=destination.address,
+        transport=destination.transport,
         inbound=False,
         state=LegState.CALLING,
         trunk=trunk,
@@ -174,9 +202,23 @@ async def dial(
     invite = build_request(core, leg, "INVITE", local_sdp(core, leg, codecs=codecs))
     leg.invite = invite
     leg.invite_key = core.send_request(
-        invite, address, transport, partial(_invite_response, core, leg)
+        invite, leg.address, leg.transport, partial(_invite_response, core, leg)
     )
     return call
+
+
+def best_failure(statuses: list[int]) -> int:
+    """The final status to report when every forked leg failed (after RFC 3261 §16.7).
+
+    A 6xx is definitive; otherwise the lowest class wins and, within it, 486 Busy Here (it says
+    the most about the agent), else the lowest code.
+    """
+    if not statuses:
+        return 480
+    global_failures = [s for s in statuses if 600 <= s < 700]
+    if global_failures:
+        return min(global_failures)
+    return min(statuses, key=lambda s: (s // 100, s != 486, s))
 
 
 def _invite_response(core: SipCore, leg: Leg, resp: SipResponse | None) -> None:
