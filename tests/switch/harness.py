@@ -149,6 +149,20 @@ def start_sipp(
     )
 
 
+async def until_listening(port: int, timeout: float = 10.0) -> None:
+    """Wait until some process (a SIPp just started) holds UDP `port` on 127.0.0.1."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while loop.time() < deadline:
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                return
+        await asyncio.sleep(0.02)
+    raise TimeoutError(f"nothing listens on UDP port {port}")
+
+
 class Baresip:
     """A headless baresip agent phone with a generated config dir, driven over ctrl_tcp."""
 

@@ -10,7 +10,7 @@ from seatline.sip import SipResponse, parse_message
 from seatline.switch import Call
 
 from .conftest import SwitchUnderTest, needs_sipp
-from .harness import free_port, run_sipp, start_sipp
+from .harness import free_port, run_sipp, start_sipp, until_listening
 
 pytestmark = [needs_sipp]
 
@@ -31,7 +31,8 @@ async def test_refer_with_replaces_joins_the_partners(switch: SwitchUnderTest) -
             ("uas_referrer.xml", "uas_answer.xml"), agent_ports.values(), strict=True
         )
     ]
-    await asyncio.sleep(0.3)
+    for port in agent_ports.values():
+        await until_listening(port)
     callers = [
         asyncio.ensure_future(
             run_sipp("uac_wait_bye.xml", switch.port, port, "-m", "1", service=number)

@@ -9,7 +9,7 @@ from seatline.switch import Call, CallEvent, HoldChanged, HungUp, TrunkConfig
 from seatline.switch.prompts import tone
 
 from .conftest import SwitchUnderTest, needs_sipp
-from .harness import run_sipp, start_sipp
+from .harness import run_sipp, start_sipp, until_listening
 
 pytestmark = [needs_sipp]
 
@@ -57,7 +57,7 @@ async def test_blind_transfer_by_refer(switch: SwitchUnderTest) -> None:
     agent = start_sipp(
         "uas_refer.xml", switch.port, switch.sipp_uas_port, "-m", "1", "-key", "transfer_to", "7401"
     )
-    await asyncio.sleep(0.3)  # let the agent's SIPp bind its port
+    await until_listening(switch.sipp_uas_port)
     caller = await run_sipp(
         "uac_wait_bye.xml", switch.port, switch.sipp_port, "-m", "1", service="7400"
     )
@@ -76,7 +76,7 @@ async def test_cancel_before_answer_reaches_the_agent(switch: SwitchUnderTest) -
 
     switch.router.add("7500", to_agent)
     agent = start_sipp("uas_ring.xml", switch.port, switch.sipp_uas_port, "-m", "1")
-    await asyncio.sleep(0.3)
+    await until_listening(switch.sipp_uas_port)
     caller = await run_sipp(
         "uac_cancel.xml", switch.port, switch.sipp_port, "-m", "1", service="7500"
     )
@@ -105,7 +105,7 @@ async def test_outbound_trunk_answers_a_digest_challenge(switch: SwitchUnderTest
 
     switch.router.add("7700", out)
     carrier_run = start_sipp("uas_auth.xml", switch.port, switch.sipp_uas_port, "-m", "1")
-    await asyncio.sleep(0.3)
+    await until_listening(switch.sipp_uas_port)
     caller = await run_sipp(
         "uac_prompt.xml", switch.port, switch.sipp_port, "-m", "1", "-d", "500", service="7700"
     )

@@ -7,7 +7,7 @@ import asyncio
 from seatline.switch import Call
 
 from .conftest import SwitchUnderTest, needs_sipp
-from .harness import free_port, run_sipp, start_sipp
+from .harness import free_port, run_sipp, start_sipp, until_listening
 
 pytestmark = [needs_sipp]
 
@@ -23,7 +23,8 @@ async def test_supervisor_listens_then_barges(switch: SwitchUnderTest) -> None:
     sup_port = free_port()
     agent = start_sipp("uas_answer.xml", switch.port, switch.sipp_uas_port, "-m", "1", "-rtp_echo")
     supervisor = start_sipp("uas_answer.xml", switch.port, sup_port, "-m", "1")
-    await asyncio.sleep(0.3)
+    await until_listening(switch.sipp_uas_port)
+    await until_listening(sup_port)
     caller = asyncio.ensure_future(
         run_sipp("uac_pcap.xml", switch.port, switch.sipp_port, "-m", "1", service="7600")
     )

@@ -21,7 +21,7 @@ import numpy as np
 from seatline.rtp import g711 as _g711
 from seatline.rtp.mixer import MonitorMode, monitor_routes
 from seatline.switch.conference import Conference
-from seatline.switch.errors import CallEnded, SwitchError
+from seatline.switch.errors import CallEnded, SwitchError, TargetNotFound
 from seatline.switch.events import (
     Answered,
     CallEvent,
@@ -187,6 +187,10 @@ class Call:
     async def run(self, handler: CallHandler) -> None:
         """Run an application on this call; the last one to finish hangs up."""
         self._owners += 1
+        await self._own(handler)
+
+    async def _own(self, handler: CallHandler) -> None:
+        """Run `handler` under an ownership already counted, releasing it when done."""
         failed = False
         try:
             await handler(self)
@@ -340,6 +344,21 @@ class Call:
         early_media: bool = False,
     ) -> BridgeResult:
         """Connect to another call or a dial target (all its phones ring); returns when it ends."""
+        other, status = await self.connect(target, timeout, early_media)
+        if other is None:
+            return BridgeResult(False, status, None)
+        if record_to is not None:
+            self.start_recording(record_to)
+        await self._stay_linked()
+        return BridgeResult(True, 200, other)
+
+    async def connect(
+        self, target: Call | str, timeout: float | None = None, early_media: bool = False
+    ) -> tuple[Call | None, int]:
+        """Ring `target`, then answer this call and relay media; (partner or None, final status).
+
+        Unlike `bridge` it returns as soon as the two are linked.
+        """
         self._check()
         if isinstance(target, Call):
             other = target
@@ -347,24 +366,30 @@ class Call:
             from seatline.switch import outbound
 
             codecs = (self.media.codec,) if self.leg.remote_media is not None else (0, 8)
-            forks = await outbound.dial_all(self.core, target, caller_id=self.caller, codecs=codecs)
+            try:
+                forks = await outbound.dial_all(
+                    self.core, target, caller_id=self.caller, codecs=codecs
+                )
+            except TargetNotFound:
+                return None, 404
             for fork in forks:
                 fork._progress_hook = lambda status: self._peer_progress(early_media)
             winner, status = await self._first_answer(
                 forks, timeout or self.core.config.ring_timeout
             )
             if winner is None:
-                return BridgeResult(False, status, None)
+                return None, status
             other = winner
         if not self.answered:
             await self.answer()
         self.link(other)
-        if record_to is not None:
-            self.start_recording(record_to)
+        return other, 200
+
+    async def _stay_linked(self) -> None:
+        """Wait until this call ends or is unlinked from its partner."""
         while not self.ended and self.partner is not None:
             self._link_changed.clear()
             await self._link_changed.wait()
-        return BridgeResult(True, 200, other)
 
     def _peer_progress(self, early_media: bool) -> None:
         if self.inbound and not self.answered and not self.ended:
@@ -428,26 +453,34 @@ class Call:
             partner._link_changed.set()
         self._link_changed.set()
 
-    async def transfer(self, target: str, hang_up_partner: bool = True) -> None:
+    async def transfer(self, target: str, hang_up_partner: bool = True) -> int:
         """Blind transfer: drop the current partner and connect this call to `target`.
 
-        `target` is a number in the router (its application takes the call over) or any
-        dial target accepted by `bridge`.
+        `target` is a number in the router (its application takes the call over at once) or any
+        dial target accepted by `bridge`. Returns the final status: 200 once the target answered
+        or an application took the call, else the failure; then a partner kept up
+        (`hang_up_partner=False`, as for REFER) is connected back, so nobody is left in silence.
         """
         self._check()
         partner = self.partner
+        # Own the call before unlinking: the application that bridged it may finish meanwhile.
+        self._owners += 1
         self.unlink()
         if partner is not None and hang_up_partner:
             partner.terminate("transferred")
-        handler = self.core.router.route(target)
-        if handler is None:
-
-            async def bridge_to(call: Call) -> None:
-                await call.bridge(target)
-
-            handler = bridge_to
         self._emit(Transferred(target))
-        self.core.spawn(self.run(handler))
+        handler = self.core.router.route(target)
+        if handler is not None:
+            self.core.spawn(self._own(handler))
+            return 200
+        status = 487
+        try:
+            status = (await self.connect(target))[1]
+        finally:
+            if status != 200 and partner is not None and not partner.ended and not self.ended:
+                self.link(partner)
+            self.core.spawn(self._own(Call._stay_linked))
+        return status
 
     async def monitor(
         self, supervisor: Call | str, mode: str = "listen", timeout: float | None = None

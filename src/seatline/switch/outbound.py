@@ -131,10 +131,16 @@ def resolve_targets(core: SipCore, target: str) -> list[Destination]:
             hostport = rest.split(";", 1)[0].split("?", 1)[0]
             host, _, port_text = hostport.partition(":")
             bindings = core.registrar.bindings(f"{user}@{host.lower()}", now)
+            explicit_port = int(port_text) if port_text.isdigit() else None
+            if not bindings and _is_us(core, host, explicit_port):
+                # A phone addressed by our IP is one of our extensions; dialling ourselves
+                # instead would loop back in as an unknown caller.
+                bindings = core.registrar.bindings(f"{user}@{core.config.domain}", now)
+                if not bindings:
+                    raise TargetNotFound(f"{user!r} is not registered here and is no number")
             if not bindings:
-                port = int(port_text) if port_text.isdigit() else 5060
                 transport = "TCP" if "transport=tcp" in rest.lower() else "UDP"
-                return [Destination(f"sip:{text}", (host, port), transport)]
+                return [Destination(f"sip:{text}", (host, explicit_port or 5060), transport)]
         else:
             for trunk in core.config.trunks:
                 if trunk.routes_number(text) and trunk.outbound_host is not None:
@@ -146,6 +152,14 @@ def resolve_targets(core: SipCore, target: str) -> list[Destination]:
         raise TargetNotFound(f"no registered contact or route for {target!r}")
     ordered = sorted(bindings, key=lambda b: b.expires_at, reverse=True)
     return [Destination(b.contact, (b.host, b.port), b.transport) for b in ordered]
+
+
+def _is_us(core: SipCore, host: str, port: int | None) -> bool:
+    """Whether `host[:port]` names this switch: its SIP domain or its own address and port."""
+    host = host.strip("[]").lower()
+    if port is not None and port != core.port:
+        return False  # another port is another peer, even on our domain's host
+    return host == core.config.domain.lower() or (host == core.host and port == core.port)
 
 
 async def dial(

@@ -13,9 +13,12 @@ from urllib.parse import unquote
 
 from seatline.sip import SipParseError, parse_name_addr
 from seatline.sip.events import RequestReceived
+from seatline.sip.responses import reason_phrase
 from seatline.sip.uri import SipUri, parse_uri
+from seatline.switch.errors import CallEnded
 
 if TYPE_CHECKING:
+    from seatline.switch.call import Call
     from seatline.switch.core import SipCore
     from seatline.switch.leg import Leg
 
@@ -67,6 +70,21 @@ def local_target(core: SipCore, uri_text: str) -> str:
     return bare
 
 
+async def _blind(core: SipCore, leg: Leg, partner: Call, target: str) -> None:
+    """Hand `partner` to `target`; the final NOTIFY reports how reaching the target ended."""
+    from seatline.switch import outbound
+
+    status = 487
+    try:
+        status = await partner.transfer(target, hang_up_partner=False)
+    except CallEnded:
+        pass
+    finally:
+        notify(core, leg, f"SIP/2.0 {status} {reason_phrase(status)}", final=True)
+    if status == 200 and leg.call is not None:
+        outbound.spawn_sleep_hangup(core, leg.call, REFER_HANGUP_DELAY, "transferred")
+
+
 def on_refer(core: SipCore, ev: RequestReceived) -> None:
     """Accept a REFER and carry it out."""
     from seatline.switch import outbound
@@ -94,10 +112,7 @@ def on_refer(core: SipCore, ev: RequestReceived) -> None:
     notify(core, leg, "SIP/2.0 100 Trying", final=False)
     replaces = parse_replaces(target_uri)
     if replaces is None:
-        target = local_target(core, target_uri)
-        core.spawn(partner.transfer(target, hang_up_partner=False))
-        notify(core, leg, "SIP/2.0 200 OK", final=True)
-        outbound.spawn_sleep_hangup(core, referrer, REFER_HANGUP_DELAY, "transferred")
+        core.spawn(_blind(core, leg, partner, local_target(core, target_uri)))
         return
     replaced = core.legs.get(replaces[0])
     other = replaced.call.partner if replaced is not None and replaced.call is not None else None
