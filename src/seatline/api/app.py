@@ -8,6 +8,7 @@ import seatline
 from seatline.api import agents, auth, health, tenants, users
 from seatline.api.crud import crud_router
 from seatline.api.errors import install_error_handlers
+from seatline.api.ratelimit import LoginLimiter
 from seatline.api.resources import RESOURCES
 from seatline.config import Settings
 from seatline.store.db import Database
@@ -36,6 +37,9 @@ def create_app(settings: Settings, database: Database) -> FastAPI:
     )
     app.state.settings = settings
     app.state.database = database
+    app.state.login_limiter = LoginLimiter(
+        settings.login_max_failures, settings.login_window_seconds
+    )
     routers = [auth.router, tenants.router, users.router, agents.router, health.router]
     routers += [crud_router(resource) for resource in RESOURCES]
     for router in routers:

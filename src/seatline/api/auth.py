@@ -15,6 +15,7 @@ from seatline.api.deps import (
     settings_of,
 )
 from seatline.api.errors import ApiError
+from seatline.api.ratelimit import LoginLimiter
 from seatline.api.schemas import LoginBody, UserRead
 from seatline.api.tokens import issue_token
 from seatline.store.models import User
@@ -37,9 +38,24 @@ class LoginAnswer(BaseModel):
 @router.post("/login", response_model=LoginAnswer, summary="Log in")
 async def login(body: LoginBody, request: Request, response: Response, session: SessionDep) -> Any:
     """Check username and password; answer a bearer token and set the session cookie."""
+    limiter: LoginLimiter = request.app.state.login_limiter
+    name_key = "name:" + body.username.strip().lower()
+    address_key = "address:" + (request.client.host if request.client else "unknown")
+    # Checked before the password, so a locked-out guesser learns nothing from a right one.
+    wait = limiter.retry_after(name_key, address_key)
+    if wait:
+        raise ApiError(
+            429,
+            "too-many-failed-logins",
+            f"too many failed logins; try again in {wait} seconds",
+            {"retry_after": wait},
+            headers={"Retry-After": str(wait)},
+        )
     user = await authenticate(session, body.username, body.password)
     if user is None:
+        limiter.record_failure(name_key, address_key)
         raise ApiError(401, "bad-credentials", "wrong username or password")
+    limiter.clear(name_key)
     settings = settings_of(request)
     lifetime = settings.session_hours * 3600
     expires_at = int(time.time()) + lifetime

@@ -28,13 +28,19 @@ class ApiError(Exception):
     """An HTTP-level failure (authentication, authorisation) raised by the API layer."""
 
     def __init__(
-        self, status: int, error_id: str, message: str, details: dict[str, Any] | None = None
+        self,
+        status: int,
+        error_id: str,
+        message: str,
+        details: dict[str, Any] | None = None,
+        headers: dict[str, str] | None = None,
     ) -> None:
         super().__init__(message)
         self.status = status
         self.error_id = error_id
         self.message = message
         self.details = details or {}
+        self.headers = headers or {}
 
 
 def error_response(
@@ -58,8 +64,9 @@ def _kebab(status: int) -> str:
 
 async def _api_error(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, ApiError)
-    headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
-    return error_response(exc.status, exc.error_id, exc.message, exc.details, headers)
+    headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else {}
+    headers |= exc.headers
+    return error_response(exc.status, exc.error_id, exc.message, exc.details, headers or None)
 
 
 async def _store_error(_request: Request, exc: Exception) -> JSONResponse:
