@@ -85,6 +85,15 @@ class Settings(BaseSettings):
         description="Key that signs session cookies and tokens; generated into DATA_DIR if empty.",
     )
     session_hours: int = Field(12, ge=1, le=24 * 30, description="Lifetime of a login session.")
+    login_max_failures: int = Field(
+        5, ge=1, le=1000, description="Failed logins per name or address before a lockout."
+    )
+    login_window_seconds: int = Field(
+        300, ge=1, le=86400, description="Window in which failed logins count, and lockout length."
+    )
+    trunk_refresh_seconds: float = Field(
+        5.0, gt=0, le=3600, description="How often the switch checks the store for trunk changes."
+    )
 
     @field_validator("log_level", mode="before")
     @classmethod

@@ -1,10 +1,14 @@
-"""The switch as a `seatline up` service: agents' credentials from the store.
+"""The switch as a `seatline up` service: agents' credentials and carrier trunks from the store.
 
 This lives in the service layer because the switch (an engine) must not import the store.
+Agents' credentials are looked up per request; trunks are kept in the switch's configuration
+and refreshed by `TrunkRefresher` when the store's trunks change, so no restart is needed.
 """
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from typing import TYPE_CHECKING
 
 from seatline.store.enums import TrunkDirection
@@ -16,6 +20,9 @@ if TYPE_CHECKING:
     from seatline.config import Settings
     from seatline.store.db import Database
     from seatline.store.trunks import TrunkInfo
+    from seatline.switch.core import SipCore
+
+log = logging.getLogger(__name__)
 
 
 class StoreCredentials:
@@ -52,22 +59,84 @@ def trunk_config(trunk: TrunkInfo) -> TrunkConfig:
         outbound_port=trunk.outbound_port,
         outbound_username=trunk.username,
         outbound_password=trunk.password,
+        outbound_prefixes=trunk.outbound_prefixes if outbound else (),
         tenant_id=str(trunk.tenant_id),
     )
 
 
-async def load_trunks(database: Database) -> tuple[TrunkConfig, ...]:
-    """Read every tenant's trunks from the store."""
-    from seatline.store.trunks import list_trunks
+class TrunkRefresher:
+    """Polls the store's trunk fingerprint and hands changed trunks to the running switch."""
 
-    async with database.sessions() as session:
-        return tuple(trunk_config(trunk) for trunk in await list_trunks(session))
+    def __init__(self, database: Database, core: SipCore, interval: float = 5.0) -> None:
+        self.database = database
+        self.core = core
+        self.interval = interval
+        self.fingerprint: tuple[int, int] | None = None
+
+    async def refresh(self) -> bool:
+        """Re-read the trunks if the fingerprint moved; True when the switch got new ones."""
+        from seatline.store.trunks import list_trunks, trunks_fingerprint
+
+        # Fingerprint first, rows second: a change landing between the two reads moves the
+        # fingerprint again, so the next poll re-reads it; it is never skipped.
+        async with self.database.sessions() as session:
+            fingerprint = await trunks_fingerprint(session)
+            if fingerprint == self.fingerprint:
+                return False
+            trunks = tuple(trunk_config(trunk) for trunk in await list_trunks(session))
+        self.fingerprint = fingerprint
+        if trunks == self.core.config.trunks:
+            return False
+        self.core.replace_trunks(trunks)
+        log.info("switch trunks updated from the store: %s", ", ".join(t.name for t in trunks))
+        return True
+
+    async def run(self) -> None:
+        """Refresh every `interval` seconds until cancelled; a failed read keeps the old trunks."""
+        while True:
+            await asyncio.sleep(self.interval)
+            try:
+                await self.refresh()
+            except Exception:
+                # The database may be restarting: keep serving with the trunks we have.
+                log.warning("could not re-read trunks from the store", exc_info=True)
+
+
+class SwitchNode:
+    """The switch fed from the store: agents' credentials, and trunks kept up to date."""
+
+    def __init__(self, database: Database, refresh_seconds: float = 5.0) -> None:
+        self.database = database
+        self.service = SwitchService(SwitchConfig(), credentials=StoreCredentials(database))
+        self.refresher = TrunkRefresher(database, self.service.core, refresh_seconds)
+        self._refreshing: asyncio.Task[None] | None = None
+
+    @property
+    def port(self) -> int:
+        """The SIP port actually bound."""
+        return self.service.port
+
+    async def start(self, host: str, port: int, rtp_port_range: tuple[int, int]) -> None:
+        """Load the trunks, start the switch, then keep its trunks fresh in the background."""
+        await self.refresher.refresh()  # a database that is down at start is a start failure
+        await self.service.start(host, port, rtp_port_range)
+        self._refreshing = asyncio.create_task(self.refresher.run())
+
+    async def stop(self) -> None:
+        """Stop refreshing, then hang up every call and close the switch."""
+        if self._refreshing is not None:
+            self._refreshing.cancel()
+            await asyncio.gather(self._refreshing, return_exceptions=True)
+        await self.service.stop()
 
 
 async def run_switch(settings: Settings, database: Database) -> None:
     """A `seatline.service.Service`: the switch with store credentials, until cancelled."""
-    config = SwitchConfig(trunks=await load_trunks(database))
-    service = SwitchService(config, credentials=StoreCredentials(database))
-    await service.run_forever(
+    node = SwitchNode(database, settings.trunk_refresh_seconds)
+    await node.start(
         settings.sip_host, settings.sip_port, (settings.rtp_port_min, settings.rtp_port_max)
     )
+    try:
+        await asyncio.Event().wait()
+    finally:
+        await node.stop()

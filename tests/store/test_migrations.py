@@ -1,18 +1,21 @@
-"""The hand-written migration builds exactly the schema the models declare, on both backends."""
+"""The hand-written migrations build exactly the schema the models declare, on both backends."""
 
 from __future__ import annotations
 
+import datetime as dt
+import uuid
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
 from seatline.store.db import Database
-from seatline.store.migrate import MIGRATIONS_DIR, current_revision, upgrade
-from seatline.store.models import Base
+from seatline.store.migrate import MIGRATIONS_DIR, current_revision, downgrade, upgrade
+from seatline.store.models import Base, Trunk
 
 
 async def _assert_upgrade_matches_models(url: str) -> None:
@@ -51,3 +54,75 @@ def test_migrations_ship_inside_the_package() -> None:
     assert (MIGRATIONS_DIR / "env.py").is_file()
     assert list((MIGRATIONS_DIR / "versions").glob("0001_*.py"))
     assert MIGRATIONS_DIR.parent.name == "store"
+
+
+async def _assert_trunks_survive_0002(url: str) -> None:
+    database = Database(url)
+    try:
+        await upgrade(database, "0001")
+        tenant_id, trunk_id = uuid.uuid4(), uuid.uuid4()
+        # The 0001 tables as plain Core tables: the models already carry 0002's columns.
+        tenants = sa.table(
+            "tenants",
+            *(sa.column(name) for name in ("name", "slug", "time_zone", "seat_count")),
+            sa.column("id", sa.Uuid),
+            sa.column("sip_domain"),
+            sa.column("created_at", sa.DateTime(timezone=True)),
+        )
+        trunks = sa.table(
+            "trunks",
+            *(sa.column(name) for name in ("name", "direction", "outbound_host", "outbound_port")),
+            sa.column("id", sa.Uuid),
+            sa.column("tenant_id", sa.Uuid),
+        )
+        async with database.engine.begin() as connection:
+            await connection.execute(
+                tenants.insert().values(
+                    id=tenant_id,
+                    name="old",
+                    slug=f"old-{tenant_id.hex[:8]}",
+                    time_zone="UTC",
+                    seat_count=0,
+                    sip_domain=f"{tenant_id.hex[:8]}.example",
+                    created_at=dt.datetime.now(dt.UTC),
+                )
+            )
+            await connection.execute(
+                trunks.insert().values(
+                    id=trunk_id,
+                    tenant_id=tenant_id,
+                    name="carrier",
+                    direction="outbound",
+                    outbound_host="h",
+                    outbound_port=5060,
+                )
+            )
+        await upgrade(database)
+        async with database.sessions() as session:
+            trunk = await session.get(Trunk, trunk_id)
+            assert trunk is not None
+            assert (trunk.outbound_prefixes, trunk.revision) == ([], 0)
+            trunk.outbound_prefixes = ["+49", "00"]
+            await session.commit()
+        async with database.sessions() as session:
+            trunk = await session.get(Trunk, trunk_id)
+            assert trunk is not None and trunk.outbound_prefixes == ["+49", "00"]
+        await downgrade(database, "0001")
+        assert await current_revision(database) == "0001"
+        async with database.engine.connect() as connection:
+            names = await connection.run_sync(
+                lambda sync: [c["name"] for c in sa.inspect(sync).get_columns("trunks")]
+            )
+        assert "outbound_prefixes" not in names and "revision" not in names
+        await upgrade(database)  # and up again
+    finally:
+        await database.dispose()
+
+
+async def test_sqlite_0002_keeps_existing_trunks_and_downgrades(tmp_path: Path) -> None:
+    await _assert_trunks_survive_0002(f"sqlite+aiosqlite:///{tmp_path / 'old.db'}")
+
+
+@pytest.mark.postgres
+async def test_postgres_0002_keeps_existing_trunks_and_downgrades(empty_pg_url: str) -> None:
+    await _assert_trunks_survive_0002(empty_pg_url)

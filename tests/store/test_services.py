@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import hashlib
+import itertools
 import secrets
 import uuid
 
@@ -29,7 +30,7 @@ from seatline.store.models import Agent, Flow, Number, Skill, Tenant, Trunk, Use
 from seatline.store.repo import create_owned, delete_owned, get_owned
 from seatline.store.seats import login_agent, logout_agent, seat_usage
 from seatline.store.tenants import delete_tenant
-from seatline.store.trunks import find_inbound_trunk, list_trunks
+from seatline.store.trunks import find_inbound_trunk, list_trunks, trunks_fingerprint
 
 NOW = dt.datetime(2026, 11, 29, 9, 0, tzinfo=dt.UTC)
 
@@ -239,3 +240,36 @@ async def test_demo_seed_is_idempotent_and_complete(database: Database) -> None:
             demo = await session.scalar(sa.select(Tenant.id).where(Tenant.slug == "demo"))
             if demo:
                 await delete_tenant(session, demo)
+
+
+async def test_trunk_fingerprint_moves_on_every_insert_update_and_delete(
+    database: Database,
+) -> None:
+    tenant = await make_tenant(database)
+
+    async def fingerprint() -> tuple[int, int]:
+        async with database.sessions() as session:
+            return await trunks_fingerprint(session)
+
+    seen = [await fingerprint()]
+    async with database.transaction() as session:
+        row = await create_owned(
+            session,
+            Trunk,
+            tenant.id,
+            {"name": "fp", "direction": TrunkDirection.OUTBOUND, "outbound_host": "192.0.2.1"},
+        )
+    seen.append(await fingerprint())
+    async with database.transaction() as session:
+        trunk = await get_owned(session, Trunk, tenant.id, row.id)
+        trunk.outbound_prefixes = ["+49"]
+    seen.append(await fingerprint())
+    async with database.sessions() as session:
+        (listed,) = await list_trunks(session, tenant.id)
+    assert listed.outbound_prefixes == ("+49",)
+    async with database.transaction() as session:
+        await delete_owned(session, Trunk, tenant.id, row.id)
+    seen.append(await fingerprint())
+    # Every state differs from the one before it; after the delete the count is back.
+    assert all(before != after for before, after in itertools.pairwise(seen))
+    assert seen[-1][0] == seen[0][0]

@@ -1,4 +1,4 @@
-"""Trunks: stored rows become switch configuration; inbound matching by host, port or network."""
+"""Trunks: stored rows become switch config, matched by host, port or network, replaced live."""
 
 from __future__ import annotations
 
@@ -6,7 +6,8 @@ import uuid
 
 from seatline.store.enums import TrunkDirection
 from seatline.store.trunks import TrunkInfo
-from seatline.switch import StaticCredentials, TrunkConfig
+from seatline.switch import StaticCredentials, SwitchConfig, TrunkConfig
+from seatline.switch.core import SipCore
 from seatline.switch.credentials import TrunkAwareCredentials, make_ha1
 from seatline.switch_node import trunk_config
 
@@ -84,3 +85,41 @@ async def test_an_agent_with_the_same_username_wins_over_a_trunk_account() -> No
     assert carrier is not None and (carrier.trunk_name, carrier.tenant_id) == ("b", "t")
     assert carrier.ha1_md5 == make_ha1("carrier", "example.test", "pw")
     assert await source.lookup("example.test", "nobody") is None
+
+
+async def test_replace_trunks_swaps_sources_digest_accounts_and_routes_at_once() -> None:
+    agents = StaticCredentials()
+    core = SipCore(SwitchConfig(trunks=(TrunkConfig("old", inbound_addresses=("192.0.2.1",)),)))
+    core.guard.credentials = agents
+    new = TrunkConfig(
+        "new",
+        inbound_addresses=("198.51.100.0/24",),
+        inbound_username="carrier",
+        inbound_password="pw",
+        outbound_host="sip.carrier.test",
+        outbound_prefixes=("+49",),
+        tenant_id="t",
+    )
+    core.replace_trunks((new,))
+    assert core.config.trunks == (new,)
+    assert core.trunk_for_source("192.0.2.1", 5060) is None
+    assert core.trunk_for_source("198.51.100.7", 5060) is new
+    found = await core.invite_guard.credentials.lookup("example.test", "carrier")
+    assert found is not None and (found.trunk_name, found.tenant_id) == ("new", "t")
+    # The agents' source is kept behind the trunks' accounts.
+    agents.add("example.test", "alice", "pw", agent_id="agent-alice")
+    alice = await core.invite_guard.credentials.lookup("example.test", "alice")
+    assert alice is not None and alice.agent_id == "agent-alice"
+    core.replace_trunks(())
+    assert await core.invite_guard.credentials.lookup("example.test", "carrier") is None
+
+
+def test_stored_outbound_prefixes_map_only_for_outbound_directions() -> None:
+    both = trunk_config(
+        stored(TrunkDirection.BOTH, match_source="x", outbound_host="h", outbound_prefixes=("00",))
+    )
+    assert both.outbound_prefixes == ("00",) and both.routes_number("0049301234")
+    inbound = trunk_config(
+        stored(TrunkDirection.INBOUND, match_source="x", outbound_prefixes=("00",))
+    )
+    assert inbound.outbound_prefixes == ()

@@ -6,6 +6,7 @@ Patch bodies are derived from create bodies by `patch_of`, so a rule written onc
 from __future__ import annotations
 
 import datetime as dt
+import re
 import uuid
 import zoneinfo
 from enum import StrEnum
@@ -96,6 +97,23 @@ def _skill_expression(value: str) -> str:
     return value
 
 
+_DIAL_PREFIX = re.compile(r"\+?[0-9]{1,15}")
+
+
+def _dial_prefix(value: str) -> str:
+    if not _DIAL_PREFIX.fullmatch(value):
+        raise ValueError(
+            f"a dial prefix is 1 to 15 digits with an optional leading '+' (like '+49' or '00'),"
+            f" not {value!r}"
+        )
+    return value
+
+
+def _unique_prefixes(values: list[str]) -> list[str]:
+    # A repeated prefix is harmless but surely a typo; keep the first of each, in order.
+    return list(dict.fromkeys(values))
+
+
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
 Label = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
 Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")]
@@ -111,6 +129,8 @@ Capacity = Annotated[int, Field(ge=0, le=100)]
 DisplayName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 Code = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$")]
 DialledNumber = Annotated[str, AfterValidator(normalize_number)]
+DialPrefix = Annotated[str, StringConstraints(strip_whitespace=True), AfterValidator(_dial_prefix)]
+DialPrefixes = Annotated[list[DialPrefix], Field(max_length=100), AfterValidator(_unique_prefixes)]
 SkillExpression = Annotated[
     str, StringConstraints(max_length=500), AfterValidator(_skill_expression)
 ]
@@ -399,6 +419,8 @@ class TrunkCreate(Input):
     outbound_port: Annotated[int, Field(ge=1, le=65535)] = 5060
     username: Annotated[str, StringConstraints(max_length=128)] | None = None
     password: Annotated[str, StringConstraints(max_length=256)] | None = None
+    # Dialled numbers starting with one of these leave through this trunk (outbound only).
+    outbound_prefixes: DialPrefixes = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _usable(self) -> TrunkCreate:
@@ -422,6 +444,7 @@ class TrunkRead(Output):
     outbound_host: str | None
     outbound_port: int
     username: str | None
+    outbound_prefixes: list[str]
 
 
 class LoginBody(Input):

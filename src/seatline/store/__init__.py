@@ -1,8 +1,8 @@
 """seatline.store: the configuration database (SQLAlchemy models, migrations, services).
 
-The switch uses `find_sip_credentials`, `find_number`, `list_numbers`, `find_inbound_trunk` and
-`list_trunks`; the API uses the
-tenant-scoped services. Everything here takes an AsyncSession and never commits on its own.
+The switch uses `find_sip_credentials`, `find_number`, `list_numbers`, `find_inbound_trunk`,
+`list_trunks` and `trunks_fingerprint`; the API uses the tenant-scoped services.
+Everything here takes an AsyncSession and never commits on its own.
 """
 
 from seatline.store.db import Database
@@ -25,7 +25,12 @@ from seatline.store.sip import (
     find_sip_credentials,
     list_numbers,
 )
-from seatline.store.trunks import TrunkInfo, find_inbound_trunk, list_trunks
+from seatline.store.trunks import (
+    TrunkInfo,
+    find_inbound_trunk,
+    list_trunks,
+    trunks_fingerprint,
+)
 
 __all__ = [
     "Channel",
@@ -49,5 +54,6 @@ __all__ = [
     "find_sip_credentials",
     "list_numbers",
     "list_trunks",
+    "trunks_fingerprint",
     "upgrade",
 ]

@@ -11,7 +11,7 @@ from sqlalchemy.engine import Connection
 
 from seatline.store.db import Database
 
-__all__ = ["MIGRATIONS_DIR", "current_revision", "upgrade"]
+__all__ = ["MIGRATIONS_DIR", "current_revision", "downgrade", "upgrade"]
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 
@@ -27,6 +27,12 @@ async def upgrade(database: Database, revision: str = "head") -> None:
     """Bring the schema up to `revision` (default: the newest)."""
     async with database.engine.begin() as connection:
         await connection.run_sync(lambda sync: command.upgrade(_config(sync), revision))
+
+
+async def downgrade(database: Database, revision: str) -> None:
+    """Take the schema back to `revision` (undoing newer migrations)."""
+    async with database.engine.begin() as connection:
+        await connection.run_sync(lambda sync: command.downgrade(_config(sync), revision))
 
 
 async def current_revision(database: Database) -> str | None:

@@ -8,6 +8,7 @@ declarations and a test proves they match.
 from __future__ import annotations
 
 import datetime as dt
+import secrets
 import uuid
 from enum import StrEnum
 from typing import Any, ClassVar
@@ -33,6 +34,7 @@ __all__ = [
     "TenantOwned",
     "Trunk",
     "User",
+    "new_revision",
 ]
 
 NAMING = {
@@ -60,6 +62,13 @@ class Base(DeclarativeBase):
 
     metadata = sa.MetaData(naming_convention=NAMING)
     type_annotation_map: ClassVar[dict[Any, Any]] = {dict[str, Any]: sa.JSON, list[Any]: sa.JSON}
+
+
+def new_revision() -> int:
+    """A random row revision (31 bits, so sums fit a 64-bit integer for any table size)."""
+    # Random rather than a counter: a counter's sum can stay the same when one row is edited
+    # and another is deleted and re-added, a random one practically never does.
+    return secrets.randbelow(2**31)
 
 
 def _id() -> Mapped[uuid.UUID]:
@@ -254,3 +263,12 @@ class Trunk(TenantOwned):
     username: Mapped[str | None] = mapped_column(sa.String(128), default=None)
     # The carrier's realm is only known from its challenge, so digest needs the password itself.
     password: Mapped[str | None] = mapped_column(sa.String(256), default=None)
+    # Dialled numbers starting with one of these ("+49", "00") leave through this trunk.
+    outbound_prefixes: Mapped[list[str]] = mapped_column(
+        sa.JSON, default=list, server_default=sa.text("'[]'")
+    )
+    # A fresh random value on every insert and update: the switch polls count and sum of it
+    # to notice any change from any process cheaply (see store.trunks.trunks_fingerprint).
+    revision: Mapped[int] = mapped_column(
+        default=new_revision, onupdate=new_revision, server_default=sa.text("0")
+    )

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from seatline.store.enums import TrunkDirection
 from seatline.store.models import Trunk
 
-__all__ = ["TrunkInfo", "find_inbound_trunk", "list_trunks"]
+__all__ = ["TrunkInfo", "find_inbound_trunk", "list_trunks", "trunks_fingerprint"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,6 +30,7 @@ class TrunkInfo:
     outbound_port: int
     username: str | None
     password: str | None
+    outbound_prefixes: tuple[str, ...] = ()
 
     @classmethod
     def of(cls, row: Trunk) -> TrunkInfo:
@@ -45,6 +46,7 @@ class TrunkInfo:
             row.outbound_port,
             row.username,
             row.password,
+            tuple(row.outbound_prefixes or ()),
         )
 
 
@@ -63,6 +65,14 @@ async def list_trunks(session: AsyncSession, tenant_id: uuid.UUID | None = None)
     if tenant_id is not None:
         query = query.where(Trunk.tenant_id == tenant_id)
     return [TrunkInfo.of(row) for row in await session.scalars(query)]
+
+
+async def trunks_fingerprint(session: AsyncSession) -> tuple[int, int]:
+    """Return (count, sum of revisions) of every trunk: it changes whenever any trunk does."""
+    # One aggregate row, so a switch can poll it every few seconds without reading the trunks.
+    query = sa.select(sa.func.count(), sa.func.coalesce(sa.func.sum(Trunk.revision), 0))
+    count, total = (await session.execute(query)).one()
+    return int(count), int(total)
 
 
 async def find_inbound_trunk(

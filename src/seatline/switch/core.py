@@ -9,6 +9,7 @@ Nothing a peer sends may raise out of this module: bad input becomes a 4xx or is
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import secrets
 import time
@@ -283,6 +284,14 @@ class SipCore:
         """CANCEL a pending outgoing INVITE."""
         self.layer.cancel(key, self.now)
         self._pump()
+
+    # -- configuration -----------------------------------------------------------------------
+    def replace_trunks(self, trunks: tuple[TrunkConfig, ...]) -> None:
+        """Serve `trunks` from now on: inbound matching, trunk digest accounts, outbound routes."""
+        # Calls in progress are untouched: their legs hold the TrunkConfig they started with,
+        # and in-dialog requests are matched by dialog, not by trunk.
+        self.config = dataclasses.replace(self.config, trunks=trunks)
+        self.invite_guard.credentials = TrunkAwareCredentials(self.guard.credentials, trunks)
 
     # -- lookups -----------------------------------------------------------------------------
     def trunk_for_source(self, host: str, port: int) -> TrunkConfig | None:
