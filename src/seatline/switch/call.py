@@ -363,27 +363,34 @@ class Call:
         if isinstance(target, Call):
             other = target
         else:
-            from seatline.switch import outbound
-
-            codecs = (self.media.codec,) if self.leg.remote_media is not None else (0, 8)
-            try:
-                forks = await outbound.dial_all(
-                    self.core, target, caller_id=self.caller, codecs=codecs
-                )
-            except TargetNotFound:
-                return None, 404
-            for fork in forks:
-                fork._progress_hook = lambda status: self._peer_progress(early_media)
-            winner, status = await self._first_answer(
-                forks, timeout or self.core.config.ring_timeout
-            )
-            if winner is None:
+            reached, status = await self.reach(target, timeout, early_media)
+            if reached is None:
                 return None, status
-            other = winner
+            other = reached
         if not self.answered:
             await self.answer()
         self.link(other)
         return other, 200
+
+    async def reach(
+        self, target: str, timeout: float | None = None, early_media: bool = False
+    ) -> tuple[Call | None, int]:
+        """Ring every phone of `target`: (the answered leg, 200) or (None, the final failure).
+
+        The answered leg is not linked yet and is the caller's to link or hang up; cancelling
+        the wait cancels the ringing.
+        """
+        self._check()
+        from seatline.switch import outbound
+
+        codecs = (self.media.codec,) if self.leg.remote_media is not None else (0, 8)
+        try:
+            forks = await outbound.dial_all(self.core, target, caller_id=self.caller, codecs=codecs)
+        except TargetNotFound:
+            return None, 404
+        for fork in forks:
+            fork._progress_hook = lambda status: self._peer_progress(early_media)
+        return await self._first_answer(forks, timeout or self.core.config.ring_timeout)
 
     async def _stay_linked(self) -> None:
         """Wait until this call ends or is unlinked from its partner."""
