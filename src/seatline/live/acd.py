@@ -1,0 +1,351 @@
+"""One tenant's ACD on live calls: the routing engine's decisions become rings on agents' phones.
+
+The engine stays pure: `LiveAcd` feeds it what happens on the switch (a caller queued, an agent
+answered or not, a hang-up) with the event loop's monotonic time, carries out its decisions
+(`Offer` rings every phone of the agent, `CancelOffer` stops that ring) and sleeps until its
+next deadline (offer timeouts, wrap-up ends, overflow steps).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+
+from seatline.routing import (
+    CancelOffer,
+    ContactRequest,
+    DialCallback,
+    Offer,
+    Reject,
+    RoutingEngine,
+    RoutingError,
+    RoutingEvent,
+    ToCallback,
+    ToVoicemail,
+)
+from seatline.switch import Call, CallEnded, HungUp
+
+__all__ = ["LiveAcd", "OfferRecord", "QueueOutcome", "QueueResult"]
+
+log = logging.getLogger(__name__)
+
+# Offers end by the engine's own offer timeout (`CancelOffer`); this only bounds a lost ring.
+RING_LIMIT = 600.0
+
+
+class QueueResult(StrEnum):
+    """How a caller left a queue."""
+
+    ANSWERED = "answered"  # an agent took the call; the outcome comes when the talk ended
+    ABANDONED = "abandoned"  # the caller hung up while waiting or ringing
+    VOICEMAIL = "voicemail"  # the queue sent the caller to voicemail (max wait, overflow)
+    CALLBACK = "callback"  # the caller keeps the place and will be called back
+    REJECTED = "rejected"  # queue full or closed
+
+
+@dataclass
+class OfferRecord:
+    """One offer of the contact to an agent, for the contact record."""
+
+    agent_id: str
+    offered_at: float  # wall-clock seconds (time.time())
+    outcome: str = "ringing"  # answered, no_answer, rejected, withdrawn
+    ended_at: float | None = None
+
+
+@dataclass(frozen=True)
+class QueueOutcome:
+    """What happened to a caller in a queue, with wall-clock times for the record."""
+
+    result: QueueResult
+    queue: str
+    enqueued_at: float
+    left_at: float
+    agent_id: str | None = None
+    answered_at: float | None = None
+    reason: str = ""
+    offers: tuple[OfferRecord, ...] = ()
+
+    @property
+    def wait(self) -> float:
+        """Seconds from enqueueing to answer (or to leaving the queue)."""
+        return (self.answered_at or self.left_at) - self.enqueued_at
+
+
+@dataclass
+class _Waiting:
+    """A queued caller and everything in flight for it."""
+
+    call: Call
+    request: ContactRequest
+    done: asyncio.Future[QueueOutcome]
+    enqueued_at: float
+    record_to: Path | None = None
+    rings: dict[str, asyncio.Task[None]] = field(default_factory=dict)
+    offers: list[OfferRecord] = field(default_factory=list)
+    connected: bool = False
+
+
+class LiveAcd:
+    """Drives one tenant's `RoutingEngine` from live calls."""
+
+    def __init__(
+        self, engine: RoutingEngine, on_event: Callable[[RoutingEvent], None] | None = None
+    ) -> None:
+        self.engine = engine
+        self.on_event = on_event
+        self._loop = asyncio.get_running_loop()
+        self._waiting: dict[str, _Waiting] = {}
+        self._timer: asyncio.TimerHandle | None = None
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    # -- clocks --------------------------------------------------------------------------
+    def now(self) -> float:
+        """The engine's time: the event loop's monotonic clock."""
+        return self._loop.time()
+
+    def wall(self, at: float | None = None) -> float:
+        """Wall-clock seconds for engine time `at` (now by default), for records."""
+        return time.time() - (self.now() - at if at is not None else 0.0)
+
+    # -- agents --------------------------------------------------------------------------
+    def agent_login(self, agent_id: str, ready: bool = True) -> None:
+        """Log an agent in (and make it ready unless told otherwise)."""
+        now = self.now()
+        self.engine.agent_login(agent_id, now)
+        if ready:
+            self.engine.set_ready(agent_id, now)
+        self._settle()
+
+    def set_ready(self, agent_id: str) -> None:
+        """Make a logged-in agent available."""
+        self.engine.set_ready(agent_id, self.now())
+        self._settle()
+
+    def set_not_ready(self, agent_id: str, reason: str) -> None:
+        """Pause an agent with a reason code."""
+        self.engine.set_not_ready(agent_id, reason, self.now())
+        self._settle()
+
+    def agent_logout(self, agent_id: str) -> None:
+        """Log an agent out (refused by the engine while it is on a contact)."""
+        self.engine.agent_logout(agent_id, self.now())
+        self._settle()
+
+    # -- callers -------------------------------------------------------------------------
+    async def enqueue(
+        self, call: Call, request: ContactRequest, record_to: Path | None = None
+    ) -> QueueOutcome:
+        """Queue `call` and wait: until its conversation with an agent ended, or it left."""
+        if request.contact_id in self._waiting:
+            raise RoutingError(f"contact {request.contact_id!r} is already queued")
+        waiting = _Waiting(call, request, self._loop.create_future(), self.wall(), record_to)
+        self._waiting[request.contact_id] = waiting
+        call.on(lambda event: self._caller_event(waiting, event))
+        try:
+            self.engine.contact_arrived(request, self.now())
+            self._settle()
+            if call.ended:
+                self._caller_gone(waiting)
+            return await asyncio.shield(waiting.done)
+        finally:
+            if waiting.done.done():
+                self._waiting.pop(request.contact_id, None)
+
+    def _caller_event(self, waiting: _Waiting, event: object) -> None:
+        if isinstance(event, HungUp):
+            self._caller_gone(waiting)
+
+    def _caller_gone(self, waiting: _Waiting) -> None:
+        """The caller hung up: abandoned if still waiting or ringing."""
+        if waiting.connected or waiting.done.done():
+            return
+        contact_id = waiting.request.contact_id
+        with contextlib.suppress(RoutingError):
+            self.engine.contact_abandoned(contact_id, self.now())
+        self._settle()
+        self._finish(waiting, QueueResult.ABANDONED, reason="caller hung up")
+
+    def _finish(
+        self,
+        waiting: _Waiting,
+        result: QueueResult,
+        agent_id: str | None = None,
+        answered_at: float | None = None,
+        reason: str = "",
+    ) -> None:
+        for task in waiting.rings.values():
+            task.cancel()
+        for offer in waiting.offers:
+            if offer.ended_at is None:
+                offer.outcome, offer.ended_at = "withdrawn", self.wall()
+        if not waiting.done.done():
+            waiting.done.set_result(
+                QueueOutcome(
+                    result,
+                    waiting.request.queue,
+                    waiting.enqueued_at,
+                    self.wall(),
+                    agent_id,
+                    answered_at,
+                    reason,
+                    tuple(waiting.offers),
+                )
+            )
+        if result is not QueueResult.CALLBACK:
+            self._waiting.pop(waiting.request.contact_id, None)
+
+    # -- the engine's decisions ----------------------------------------------------------
+    def _settle(self) -> None:
+        """Carry out every pending decision, pass events on, and re-arm the deadline timer."""
+        decisions = self.engine.take_decisions()
+        while decisions:
+            for decision in decisions:
+                try:
+                    self._carry_out(decision)
+                except Exception:
+                    log.exception("routing decision %r failed", decision)
+            decisions = self.engine.take_decisions()
+        events = self.engine.take_events()
+        if self.on_event is not None:
+            for event in events:
+                self.on_event(event)
+        self._arm()
+
+    def _carry_out(self, decision: object) -> None:
+        if isinstance(decision, Offer | DialCallback):
+            waiting = self._waiting.get(decision.contact_id)
+            if waiting is None:  # a contact we do not know (lost across a restart): drop it
+                self._offer_failed(decision.contact_id, decision.agent_id, "rejected")
+                return
+            waiting.offers.append(OfferRecord(decision.agent_id, self.wall()))
+            task = self._loop.create_task(self._ring(waiting, decision.agent_id))
+            waiting.rings[decision.agent_id] = task
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+        elif isinstance(decision, CancelOffer):
+            waiting = self._waiting.get(decision.contact_id)
+            if waiting is not None:
+                ring = waiting.rings.pop(decision.agent_id, None)
+                if ring is not None:
+                    ring.cancel()
+                self._close_offer(waiting, decision.agent_id, _cancel_outcome(decision.reason))
+        elif isinstance(decision, Reject):
+            waiting = self._waiting.get(decision.contact_id)
+            if waiting is not None:
+                self._finish(waiting, QueueResult.REJECTED, reason=decision.reason)
+        elif isinstance(decision, ToVoicemail):
+            waiting = self._waiting.get(decision.contact_id)
+            if waiting is not None:
+                self._finish(waiting, QueueResult.VOICEMAIL, reason="queue voicemail")
+        elif isinstance(decision, ToCallback):
+            waiting = self._waiting.get(decision.contact_id)
+            if waiting is not None:
+                self._finish(waiting, QueueResult.CALLBACK, reason="callback")
+
+    def _close_offer(self, waiting: _Waiting, agent_id: str, outcome: str) -> None:
+        for offer in reversed(waiting.offers):
+            if offer.agent_id == agent_id and offer.ended_at is None:
+                offer.outcome, offer.ended_at = outcome, self.wall()
+                return
+
+    def _offer_failed(self, contact_id: str, agent_id: str, outcome: str) -> None:
+        """Tell the engine an offer ended unanswered (it re-offers the contact)."""
+        with contextlib.suppress(RoutingError):
+            self.engine.offer_rejected(contact_id, agent_id, self.now())
+        waiting = self._waiting.get(contact_id)
+        if waiting is not None:
+            self._close_offer(waiting, agent_id, outcome)
+        self._settle()
+
+    def _arm(self) -> None:
+        deadline = self.engine.next_deadline()
+        if self._timer is not None:
+            if deadline is not None and self._timer.when() == deadline:
+                return
+            self._timer.cancel()
+            self._timer = None
+        if deadline is not None:
+            self._timer = self._loop.call_at(deadline, self._tick)
+
+    def _tick(self) -> None:
+        self._timer = None
+        self.engine.advance(self.now())
+        self._settle()
+
+    # -- ringing an agent ----------------------------------------------------------------
+    async def _ring(self, waiting: _Waiting, agent_id: str) -> None:
+        """Ring the agent's phones; on answer confirm the offer and connect the caller."""
+        contact_id = waiting.request.contact_id
+        try:
+            agent_call, status = await waiting.call.reach(f"agent:{agent_id}", RING_LIMIT)
+        except CallEnded:
+            return  # the caller hung up: `_caller_gone` told the engine
+        finally:
+            if waiting.rings.get(agent_id) is asyncio.current_task():
+                del waiting.rings[agent_id]
+        if agent_call is None:
+            if status == 404:  # no phone registered: ringing this agent again cannot work
+                with contextlib.suppress(RoutingError):
+                    self.engine.set_not_ready(agent_id, "no-phone", self.now())
+            self._offer_failed(contact_id, agent_id, "rejected" if status < 500 else "no_answer")
+            return
+        try:
+            self.engine.offer_answered(contact_id, agent_id, self.now())
+        except RoutingError:  # withdrawn in the same instant (another phone won a ring-all)
+            agent_call.terminate("offer-withdrawn")
+            return
+        waiting.connected = True
+        self._close_offer(waiting, agent_id, "answered")
+        answered_at = self.wall()
+        self._settle()
+        await self._talk(waiting, agent_id, agent_call, answered_at)
+
+    async def _talk(
+        self, waiting: _Waiting, agent_id: str, agent_call: Call, answered_at: float
+    ) -> None:
+        """Connect caller and agent, record, and end the contact when either side leaves."""
+        caller = waiting.call
+        try:
+            if not caller.ended:
+                await caller.connect(agent_call)
+                if waiting.record_to is not None:
+                    caller.start_recording(waiting.record_to)
+                ends: set[asyncio.Future[None]] = {
+                    asyncio.ensure_future(caller.wait_ended()),
+                    asyncio.ensure_future(agent_call.wait_ended()),
+                }
+                await asyncio.wait(ends, return_when=asyncio.FIRST_COMPLETED)
+                for end in ends:
+                    end.cancel()
+        except CallEnded:
+            pass
+        finally:
+            if not agent_call.ended:
+                agent_call.terminate("caller-hangup")
+            with contextlib.suppress(RoutingError):
+                self.engine.contact_finished(waiting.request.contact_id, self.now())
+            self._settle()
+            self._finish(waiting, QueueResult.ANSWERED, agent_id, answered_at)
+
+    # -- life ----------------------------------------------------------------------------
+    async def close(self) -> None:
+        """Stop the timer and every ring in flight."""
+        if self._timer is not None:
+            self._timer.cancel()
+        for task in list(self._tasks):
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+
+
+def _cancel_outcome(reason: str) -> str:
+    """Map the engine's cancel reason to an offer outcome for the record."""
+    if "timeout" in reason or "no answer" in reason:
+        return "no_answer"
+    return "withdrawn"
