@@ -19,7 +19,7 @@ from seatline.routing import (
 )
 from seatline.switch import Call
 from switch.conftest import DOMAIN, SwitchUnderTest, needs_baresip, needs_sipp
-from switch.harness import Baresip, run_sipp
+from switch.harness import Baresip, run_sipp, start_sipp, until_listening
 from switch.test_agents import channel_rms, until
 
 pytestmark = [needs_sipp, needs_baresip]
@@ -155,3 +155,43 @@ async def test_caller_hanging_up_while_queued_is_abandoned(desk: Desk) -> None:
     assert outcome.result is QueueResult.ABANDONED
     assert 1.0 < outcome.wait < 5.0
     assert any(type(e).__name__ == "Abandoned" for e in desk.events)
+
+
+async def test_callback_keeps_the_place_and_is_dialled_when_an_agent_frees_up(
+    desk: Desk,
+) -> None:
+    callbacks: list[tuple[str, QueueOutcome]] = []
+    desk.acd.on_callback = lambda contact_id, outcome: callbacks.append((contact_id, outcome))
+    customer_port = desk.switch.sipp_uas_port
+
+    async def virtual_hold(call: Call) -> None:
+        await call.answer()
+        request = ContactRequest(call.id, "support")
+        waiting = asyncio.ensure_future(
+            desk.acd.enqueue(call, request, callback_number=f"sip:me@127.0.0.1:{customer_port}")
+        )
+        await asyncio.sleep(0.5)
+        desk.acd.request_callback(call.id)  # the caller pressed "call me back"
+        desk.outcomes.append(await waiting)
+
+    desk.switch.router.add("7503", virtual_hold)
+    caller = await run_sipp(
+        "uac_wait_bye.xml", desk.switch.port, desk.switch.sipp_port, "-m", "1", service="7503"
+    )
+    assert caller.returncode == 0, caller.errors[:2000]  # released once the callback was taken
+    (outcome,) = desk.outcomes
+    assert outcome.result is QueueResult.CALLBACK
+    customer = start_sipp("uas_answer.xml", desk.switch.port, customer_port, "-m", "1")
+    await until_listening(customer_port)
+    bob = await desk.agent("bob")  # an agent frees up: bob's phone rings first, then we dial
+    await bob.wait_event("CALL_ESTABLISHED")
+    await settled(lambda: desk.switch.service.core.stats["calls_out"] >= 2)
+    await asyncio.sleep(0.5)
+    await bob.command("hangup")
+    result = await customer
+    assert result.returncode == 0, result.errors[:2000]
+    await settled(lambda: callbacks)
+    ((_, done),) = callbacks
+    assert done.result is QueueResult.ANSWERED and done.agent_id == "bob"
+    assert not outcome.offers  # nobody was offered the call while the caller waited
+    assert [(o.agent_id, o.outcome) for o in done.offers] == [("bob", "answered")]

@@ -87,6 +87,7 @@ class _Waiting:
     done: asyncio.Future[QueueOutcome]
     enqueued_at: float
     record_to: Path | None = None
+    callback_number: str = ""
     rings: dict[str, asyncio.Task[None]] = field(default_factory=dict)
     offers: list[OfferRecord] = field(default_factory=list)
     connected: bool = False
@@ -96,10 +97,14 @@ class LiveAcd:
     """Drives one tenant's `RoutingEngine` from live calls."""
 
     def __init__(
-        self, engine: RoutingEngine, on_event: Callable[[RoutingEvent], None] | None = None
+        self,
+        engine: RoutingEngine,
+        on_event: Callable[[RoutingEvent], None] | None = None,
+        on_callback: Callable[[str, QueueOutcome], None] | None = None,
     ) -> None:
         self.engine = engine
         self.on_event = on_event
+        self.on_callback = on_callback  # (contact id, outcome) when a callback call ended
         self._loop = asyncio.get_running_loop()
         self._waiting: dict[str, _Waiting] = {}
         self._timer: asyncio.TimerHandle | None = None
@@ -140,23 +145,49 @@ class LiveAcd:
 
     # -- callers -------------------------------------------------------------------------
     async def enqueue(
-        self, call: Call, request: ContactRequest, record_to: Path | None = None
+        self,
+        call: Call,
+        request: ContactRequest,
+        record_to: Path | None = None,
+        callback_number: str | None = None,
     ) -> QueueOutcome:
-        """Queue `call` and wait: until its conversation with an agent ended, or it left."""
+        """Queue `call` and wait: until its conversation with an agent ended, or it left.
+
+        A caller who leaves with a callback keeps the place; `callback_number` (the caller's
+        number by default) is dialled once an agent takes it, and `on_callback` reports how
+        that call went.
+        """
         if request.contact_id in self._waiting:
             raise RoutingError(f"contact {request.contact_id!r} is already queued")
-        waiting = _Waiting(call, request, self._loop.create_future(), self.wall(), record_to)
+        waiting = _Waiting(
+            call,
+            request,
+            self._loop.create_future(),
+            self.wall(),
+            record_to,
+            callback_number or call.caller,
+        )
         self._waiting[request.contact_id] = waiting
         call.on(lambda event: self._caller_event(waiting, event))
         try:
             self.engine.contact_arrived(request, self.now())
-            self._settle()
-            if call.ended:
-                self._caller_gone(waiting)
-            return await asyncio.shield(waiting.done)
-        finally:
-            if waiting.done.done():
-                self._waiting.pop(request.contact_id, None)
+        except RoutingError:
+            del self._waiting[request.contact_id]
+            raise
+        self._settle()
+        if call.ended:
+            self._caller_gone(waiting)
+        # `_finish` forgets the contact, except a callback's: it keeps its place.
+        return await asyncio.shield(waiting.done)
+
+    def request_callback(self, contact_id: str) -> None:
+        """The waiting caller asked to be called back (virtual hold): release the line."""
+        waiting = self._waiting.get(contact_id)
+        if waiting is None or waiting.connected or waiting.done.done():
+            return
+        self.engine.request_callback(contact_id, self.now())
+        self._settle()
+        self._finish(waiting, QueueResult.CALLBACK, reason="caller asked for a callback")
 
     def _caller_event(self, waiting: _Waiting, event: object) -> None:
         if isinstance(event, HungUp):
@@ -225,7 +256,12 @@ class LiveAcd:
                 self._offer_failed(decision.contact_id, decision.agent_id, "rejected")
                 return
             waiting.offers.append(OfferRecord(decision.agent_id, self.wall()))
-            task = self._loop.create_task(self._ring(waiting, decision.agent_id))
+            ringing = (
+                self._dial_back(waiting, decision.agent_id)
+                if isinstance(decision, DialCallback)
+                else self._ring(waiting, decision.agent_id)
+            )
+            task = self._loop.create_task(ringing)
             waiting.rings[decision.agent_id] = task
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
@@ -333,6 +369,58 @@ class LiveAcd:
                 self.engine.contact_finished(waiting.request.contact_id, self.now())
             self._settle()
             self._finish(waiting, QueueResult.ANSWERED, agent_id, answered_at)
+
+    async def _dial_back(self, waiting: _Waiting, agent_id: str) -> None:
+        """A callback's turn: ring the agent, then dial the customer from the agent's call."""
+        from seatline.switch.fork import ring
+
+        contact_id = waiting.request.contact_id
+        try:
+            agent_call, status = await ring(
+                waiting.call.core, f"agent:{agent_id}", waiting.call.caller, RING_LIMIT
+            )
+        finally:
+            if waiting.rings.get(agent_id) is asyncio.current_task():
+                del waiting.rings[agent_id]
+        if agent_call is None:
+            self._offer_failed(contact_id, agent_id, "rejected" if status < 500 else "no_answer")
+            return
+        try:
+            self.engine.offer_answered(contact_id, agent_id, self.now())
+        except RoutingError:
+            agent_call.terminate("offer-withdrawn")
+            return
+        waiting.connected = True
+        self._close_offer(waiting, agent_id, "answered")
+        self._settle()
+        result, answered_at = QueueResult.ABANDONED, None
+        try:
+            customer, _ = await agent_call.connect(waiting.callback_number)
+            if customer is not None:
+                result, answered_at = QueueResult.ANSWERED, self.wall()
+                if waiting.record_to is not None:
+                    customer.start_recording(waiting.record_to)
+                await agent_call.wait_unlinked()
+        except CallEnded:
+            pass
+        finally:
+            agent_call.terminate("callback-done")
+            with contextlib.suppress(RoutingError):
+                self.engine.contact_finished(contact_id, self.now())
+            self._settle()
+            self._waiting.pop(contact_id, None)
+            if self.on_callback is not None:
+                outcome = QueueOutcome(
+                    result,
+                    waiting.request.queue,
+                    waiting.enqueued_at,
+                    self.wall(),
+                    agent_id,
+                    answered_at,
+                    "callback",
+                    tuple(waiting.offers),
+                )
+                self.on_callback(contact_id, outcome)
 
     # -- life ----------------------------------------------------------------------------
     async def close(self) -> None:

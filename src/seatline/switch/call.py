@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from asyncio import FIRST_COMPLETED
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from functools import lru_cache
@@ -349,7 +348,7 @@ class Call:
             return BridgeResult(False, status, None)
         if record_to is not None:
             self.start_recording(record_to)
-        await self._stay_linked()
+        await self.wait_unlinked()
         return BridgeResult(True, 200, other)
 
     async def connect(
@@ -390,9 +389,11 @@ class Call:
             return None, 404
         for fork in forks:
             fork._progress_hook = lambda status: self._peer_progress(early_media)
-        return await self._first_answer(forks, timeout or self.core.config.ring_timeout)
+        from seatline.switch.fork import first_answer
 
-    async def _stay_linked(self) -> None:
+        return await first_answer(forks, timeout or self.core.config.ring_timeout, self)
+
+    async def wait_unlinked(self) -> None:
         """Wait until this call ends or is unlinked from its partner."""
         while not self.ended and self.partner is not None:
             self._link_changed.clear()
@@ -401,37 +402,6 @@ class Call:
     def _peer_progress(self, early_media: bool) -> None:
         if self.inbound and not self.answered and not self.ended:
             self.core.spawn(self.ring(early_media))
-
-    async def _first_answer(self, forks: list[Call], timeout: float) -> tuple[Call | None, int]:
-        """Wait for the first fork to answer and cancel the others; (None, status) if none did."""
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + timeout
-        pending = {fork._answer: fork for fork in forks}
-        failures: list[int] = []
-        winner: Call | None = None
-        try:
-            while pending and winner is None and loop.time() < deadline:
-                waiters: set[asyncio.Future[Any]] = {*pending, self._ended}
-                timeout_left = deadline - loop.time()
-                await asyncio.wait(waiters, timeout=timeout_left, return_when=FIRST_COMPLETED)
-                if self.ended:
-                    raise CallEnded(f"call {self.id} ended while dialling")
-                for answer in [a for a in pending if a.done()]:
-                    fork = pending.pop(answer)
-                    if answer.result() != 200:
-                        failures.append(answer.result())
-                    elif winner is None:  # a fork answering in the same instant hangs up below
-                        winner = fork
-        finally:
-            reason = "caller-gone" if self.ended else "fork-lost" if winner else "no-answer"
-            for fork in forks:
-                if fork is not winner and not fork.ended:
-                    fork.terminate(reason)
-        if winner is not None:
-            return winner, 200
-        from seatline.switch.outbound import best_failure
-
-        return None, best_failure(failures + [408] * len(pending))
 
     def link(self, other: Call) -> None:
         """Relay media between this call and `other` (no decoding unless recording)."""
@@ -486,7 +456,7 @@ class Call:
         finally:
             if status != 200 and partner is not None and not partner.ended and not self.ended:
                 self.link(partner)
-            self.core.spawn(self._own(Call._stay_linked))
+            self.core.spawn(self._own(Call.wait_unlinked))
         return status
 
     async def monitor(
