@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from asyncio import FIRST_COMPLETED
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from functools import lru_cache
@@ -91,6 +92,7 @@ class Call:
         self._recorder: Recorder | None = None
         self._progress_hook: Callable[[int], None] | None = None
         self._monitor: tuple[Conference, Call, Call] | None = None
+        self._barge_in: asyncio.Event | None = None  # set by a digit while a prompt may be cut
         leg.call = self
 
     def __repr__(self) -> str:
@@ -156,6 +158,8 @@ class Call:
     def on_dtmf(self, digit: str) -> None:
         """A digit arrived from the network."""
         self._digits.put_nowait(digit)
+        if self._barge_in is not None:
+            self._barge_in.set()
         self._emit(DtmfReceived(digit))
 
     def on_hold_changed(self, held: bool) -> None:
@@ -253,16 +257,34 @@ class Call:
         except TimeoutError:
             return 408
 
-    async def play(self, audio: Audio, loop: bool = False) -> None:
-        """Play a WAV file or 8 kHz PCM; returns when done, raises `CallEnded` on hang-up."""
+    async def play(self, audio: Audio, loop: bool = False, barge_in: bool = False) -> None:
+        """Play a WAV file or 8 kHz PCM; returns when done, raises `CallEnded` on hang-up.
+
+        With `barge_in`, a key the caller presses cuts the prompt short (the digit stays queued
+        for `collect_digits`), as callers who know the menu expect.
+        """
         self._check()
+        if barge_in and not self._digits.empty():
+            return
         done = self.media.play(encode_audio(audio, self.media.codec), loop)
-        await done
+        if barge_in:
+            self._barge_in = asyncio.Event()
+            pressed = asyncio.ensure_future(self._barge_in.wait())
+            waiters: set[asyncio.Future[Any]] = {done, pressed}
+            try:
+                await asyncio.wait(waiters, return_when=FIRST_COMPLETED)
+            finally:
+                pressed.cancel()
+                self._barge_in = None
+            if not done.done():
+                self.stop_playing()
+        else:
+            await done
         self._check()
 
-    async def say(self, text: str, voice: str = "en") -> None:
+    async def say(self, text: str, voice: str = "en", barge_in: bool = False) -> None:
         """Speak `text` with espeak-ng (raises `SpeechUnavailable` without it)."""
-        await self.play(await synthesize(text, voice))
+        await self.play(await synthesize(text, voice), barge_in=barge_in)
 
     def stop_playing(self) -> None:
         """Cut the current prompt short."""
