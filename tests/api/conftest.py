@@ -13,15 +13,28 @@ from pathlib import Path
 import httpx
 import pytest
 from fastapi import FastAPI
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from seatline.api import create_app
 from seatline.api.tokens import issue_token
 from seatline.config import load_settings
 from seatline.store.agents import create_agent
 from seatline.store.db import Database
-from seatline.store.enums import Role, TrunkDirection
+from seatline.store.enums import (
+    Channel,
+    ContactDirection,
+    ContactOutcome,
+    LegRole,
+    OfferOutcome,
+    Role,
+    TrunkDirection,
+)
+from seatline.store.lookups import create_lookup_table, upsert_rows
 from seatline.store.models import (
     BusinessHours,
+    Contact,
+    ContactLeg,
+    ContactOffer,
     Disposition,
     Flow,
     Holiday,
@@ -54,6 +67,8 @@ class World:
     rows: dict[str, uuid.UUID] = field(default_factory=dict)
     users: dict[Role, uuid.UUID] = field(default_factory=dict)
     usernames: dict[Role, str] = field(default_factory=dict)
+    # Rows found by name rather than id: kind → (name, key) (a lookup table and a row's key).
+    names: dict[str, tuple[str, str]] = field(default_factory=dict)
 
     def token(self, role: Role) -> str:
         """A bearer token for this tenant's user of `role`."""
@@ -110,6 +125,12 @@ async def build_world(database: Database, seats: int = 2) -> World:
                 },
             ),
         }
+        made["contacts"] = await _contact(session, tid, made["agents"].id, made["queues"].id)
+        # Each tenant's table has its own name, so A can't reach B's by using its own name.
+        table = await create_lookup_table(session, tid, f"orders-{slug}", "order", ["order", "st"])
+        await upsert_rows(session, table, {"4711": {"order": "4711", "st": f"shipped-{slug}"}})
+        made["lookup-tables"] = table
+        world.names["lookup-tables"] = (table.name, "4711")
         world.rows = {name: row.id for name, row in made.items()}
         world.rows["tenants"] = tid
         for role in Role:
@@ -129,6 +150,33 @@ async def build_world(database: Database, seats: int = 2) -> World:
             world.usernames[role] = username
         world.rows["users"] = world.users[Role.SUPERVISOR]
     return world
+
+
+async def _contact(
+    session: AsyncSession, tenant_id: uuid.UUID, agent_id: uuid.UUID, queue_id: uuid.UUID
+) -> Contact:
+    """An answered call taken by the tenant's agent, with one leg and one offer."""
+    now = dt.datetime.now(dt.UTC)
+    contact = Contact(
+        tenant_id=tenant_id,
+        channel=Channel.VOICE,
+        direction=ContactDirection.INBOUND,
+        arrived_at=now,
+        outcome=ContactOutcome.ANSWERED,
+        caller_number="+4917000000",
+        queue_id=queue_id,
+        queue_name="q",
+        agent_id=agent_id,
+        legs=[ContactLeg(position=0, sip_call_id="c1", role=LegRole.CALLER, started_at=now)],
+        offers=[
+            ContactOffer(
+                position=0, agent_id=agent_id, offered_at=now, outcome=OfferOutcome.ANSWERED
+            )
+        ],
+    )
+    session.add(contact)
+    await session.flush()
+    return contact
 
 
 @pytest.fixture

@@ -61,6 +61,18 @@ PLAIN_POSTS = {
     "/api/reason-codes",
     "/api/dispositions",
     "/api/trunks",
+    "/api/lookup-tables",
+}
+# Bodies for {item_id} routes that need one, so the lookup (not validation) gives the answer.
+ITEM_BODIES = {("PUT", "/api/contacts/{item_id}/disposition"): {"code": "sale"}}
+# Routes that find a row by its name (and a key) instead of an id: kind → request extras.
+NAMED = {
+    ("GET", "/api/lookup-tables/{name}"): {},
+    ("GET", "/api/lookup-tables/{name}/rows/{key}"): {},
+    ("PUT", "/api/lookup-tables/{name}/rows"): {
+        "content": b"order,st\n4711,stolen\n9999,new\n",
+        "headers": {"Content-Type": "text/csv"},
+    },
 }
 # PATCH bodies that name another row: tried on A's own row with B's id and a random id.
 REFERENCE_PATCHES = {
@@ -119,7 +131,7 @@ def test_every_route_is_classified(app: FastAPI) -> None:
         assert walkable, f"{route!r}: add endpoints with seatline.api.app.mount_router"
     unclassified = []
     for method, path in routes:
-        if (method, path) in PUBLIC | SELF or "{item_id}" in path:
+        if (method, path) in PUBLIC | SELF | NAMED.keys() or "{item_id}" in path:
             continue
         if method == "GET":
             continue  # every collection GET is checked for foreign ids
@@ -127,9 +139,11 @@ def test_every_route_is_classified(app: FastAPI) -> None:
             continue
         unclassified.append((method, path))
     assert unclassified == [], f"classify these routes in test_isolation.py: {unclassified}"
-    for _method, path in routes:
+    for method, path in routes:
         if "{item_id}" in path:
             assert path.count("{") == 1, f"unexpected path parameters in {path}"
+        elif "{" in path:
+            assert (method, path) in NAMED, f"classify {method} {path} in NAMED"
 
 
 @pytest.mark.parametrize("role", list(Role))
@@ -147,10 +161,14 @@ async def test_tenant_a_cannot_read_change_or_detect_tenant_b(
         kind = _collection(path).removeprefix("/api/")
         if (method, path) in PUBLIC or (role is Role.PLATFORM_ADMIN and kind == "tenants"):
             continue  # the platform admin manages every tenant by design
-        if "{item_id}" in path:
+        if (method, path) in NAMED:
+            await _compare_named(client, method, path, headers, tenant_b)
+            checked += 1
+        elif "{item_id}" in path:
             assert kind in tenant_b.rows, f"no tenant-B row for {path}: add one to build_world"
             # A valid body for every PATCH, so the lookup (not validation) gives the answer.
-            body = {} if method == "PATCH" else None
+            default = {} if method == "PATCH" else None
+            body = ITEM_BODIES.get((method, path), default)
             foreign_id, missing_id = tenant_b.rows[kind], uuid.uuid4()
             foreign = await _call(client, method, _at(path, foreign_id), headers, body)
             missing = await _call(client, method, _at(path, missing_id), headers, body)
@@ -201,6 +219,36 @@ async def _compare(
     assert _scrub(foreign.text, foreign_id) == _scrub(missing.text, missing_id)
 
 
+async def _compare_named(
+    client: httpx.AsyncClient,
+    method: str,
+    template: str,
+    headers: dict[str, str],
+    tenant_b: World,
+) -> None:
+    """Name B's row and a missing one: both must be answered alike, with 403 or 404."""
+    name, key = tenant_b.names["lookup-tables"]
+    missing_name, missing_key = f"orders-{uuid.uuid4().hex[:8]}", uuid.uuid4().hex[:8]
+    extras = NAMED[(method, template)]
+    foreign_url = template.replace("{name}", name).replace("{key}", key)
+    missing_url = template.replace("{name}", missing_name).replace("{key}", missing_key)
+    foreign = await client.request(
+        method,
+        foreign_url,
+        headers={**headers, **extras.get("headers", {})},
+        content=extras.get("content"),
+    )
+    missing = await client.request(
+        method,
+        missing_url,
+        headers={**headers, **extras.get("headers", {})},
+        content=extras.get("content"),
+    )
+    assert foreign.status_code == missing.status_code, (method, template, foreign.text)
+    assert foreign.status_code in (403, 404), (method, template, foreign.text)
+    assert _scrub(foreign.text, name, key) == _scrub(missing.text, missing_name, missing_key)
+
+
 async def _snapshot(client: httpx.AsyncClient, world: World) -> dict[str, Any]:
     """Every row of a tenant as its own tenant admin sees it."""
     headers = world.headers(Role.TENANT_ADMIN)
@@ -209,4 +257,8 @@ async def _snapshot(client: httpx.AsyncClient, world: World) -> dict[str, Any]:
         answer = await client.get(f"/api/{kind}", headers=headers)
         assert answer.status_code == 200, answer.text
         state[kind] = answer.json()
+    for kind, (name, key) in world.names.items():
+        answer = await client.get(f"/api/{kind}/{name}/rows/{key}", headers=headers)
+        assert answer.status_code == 200, answer.text
+        state[f"{kind}/{name}/{key}"] = answer.json()
     return state

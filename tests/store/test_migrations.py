@@ -14,8 +14,9 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
 from seatline.store.db import Database
+from seatline.store.flows import list_flow_versions
 from seatline.store.migrate import MIGRATIONS_DIR, current_revision, downgrade, upgrade
-from seatline.store.models import Base, Trunk
+from seatline.store.models import Base, Flow, Trunk
 
 
 async def _assert_upgrade_matches_models(url: str) -> None:
@@ -126,3 +127,72 @@ async def test_sqlite_0002_keeps_existing_trunks_and_downgrades(tmp_path: Path) 
 @pytest.mark.postgres
 async def test_postgres_0002_keeps_existing_trunks_and_downgrades(empty_pg_url: str) -> None:
     await _assert_trunks_survive_0002(empty_pg_url)
+
+
+async def _assert_flows_get_history_in_0003(url: str) -> None:
+    database = Database(url)
+    try:
+        await upgrade(database, "0002")
+        tenant_id, flow_id = uuid.uuid4(), uuid.uuid4()
+        tenants = sa.table(
+            "tenants",
+            *(sa.column(name) for name in ("name", "slug", "time_zone", "seat_count")),
+            sa.column("id", sa.Uuid),
+            sa.column("sip_domain"),
+            sa.column("created_at", sa.DateTime(timezone=True)),
+        )
+        flows = sa.table(
+            "flows",
+            sa.column("id", sa.Uuid),
+            sa.column("tenant_id", sa.Uuid),
+            sa.column("name"),
+            sa.column("definition", sa.JSON),
+        )
+        async with database.engine.begin() as connection:
+            await connection.execute(
+                tenants.insert().values(
+                    id=tenant_id,
+                    name="old",
+                    slug=f"old-{tenant_id.hex[:8]}",
+                    time_zone="UTC",
+                    seat_count=0,
+                    sip_domain=f"{tenant_id.hex[:8]}.example",
+                    created_at=dt.datetime.now(dt.UTC),
+                )
+            )
+            await connection.execute(
+                flows.insert().values(
+                    id=flow_id, tenant_id=tenant_id, name="main", definition={"start": "x"}
+                )
+            )
+        await upgrade(database)
+        async with database.sessions() as session:
+            flow = await session.get(Flow, flow_id)
+            assert flow is not None and flow.version == 1
+            versions = await list_flow_versions(session, tenant_id, flow_id)
+            assert [(v.version, v.definition) for v in versions] == [(1, {"start": "x"})]
+            assert versions[0].created_at.tzinfo is not None
+        await downgrade(database, "0002")
+        async with database.engine.connect() as connection:
+            tables, flow_columns = await connection.run_sync(
+                lambda sync: (
+                    sa.inspect(sync).get_table_names(),
+                    [c["name"] for c in sa.inspect(sync).get_columns("flows")],
+                )
+            )
+        assert not {"contacts", "lookup_tables", "flow_versions"} & set(tables)
+        assert "version" not in flow_columns
+        await upgrade(database)  # and up again
+    finally:
+        await database.dispose()
+
+
+async def test_sqlite_0003_gives_existing_flows_a_history_and_downgrades(tmp_path: Path) -> None:
+    await _assert_flows_get_history_in_0003(f"sqlite+aiosqlite:///{tmp_path / 'old.db'}")
+
+
+@pytest.mark.postgres
+async def test_postgres_0003_gives_existing_flows_a_history_and_downgrades(
+    empty_pg_url: str,
+) -> None:
+    await _assert_flows_get_history_in_0003(empty_pg_url)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, FastAPI
 
 import seatline
-from seatline.api import agents, auth, health, tenants, users
+from seatline.api import agents, auth, contacts, flows, health, lookups, tenants, users
 from seatline.api.crud import crud_router
 from seatline.api.errors import install_error_handlers
 from seatline.api.ratelimit import LoginLimiter
@@ -41,6 +41,7 @@ def create_app(settings: Settings, database: Database) -> FastAPI:
         settings.login_max_failures, settings.login_window_seconds
     )
     routers = [auth.router, tenants.router, users.router, agents.router, health.router]
+    routers += [flows.router, contacts.router, lookups.router]
     routers += [crud_router(resource) for resource in RESOURCES]
     for router in routers:
         mount_router(app, router)

@@ -1,4 +1,7 @@
-"""The plain tenant-owned resources, declared once and served by the CRUD router factory."""
+"""The plain tenant-owned resources, declared once and served by the CRUD router factory.
+
+Flows have their own router (api.flows) because they keep a version history.
+"""
 
 from seatline.api.crud import Resource
 from seatline.api.deps import ALL_ROLES
@@ -7,8 +10,6 @@ from seatline.api.schemas import (
     BusinessHoursRead,
     CodeCreate,
     CodeRead,
-    FlowCreate,
-    FlowRead,
     HolidayCreate,
     HolidayRead,
     NumberCreate,
@@ -41,7 +42,6 @@ OPERATOR = frozenset({Role.PLATFORM_ADMIN})
 RESOURCES = (
     Resource("skills", Skill, SkillCreate, SkillRead),
     Resource("queues", Queue, QueueCreate, QueueRead),
-    Resource("flows", Flow, FlowCreate, FlowRead),
     # Numbers are unique across tenants, so only the operator assigns them: a tenant admin
     # probing for a taken number would otherwise learn that another tenant holds it.
     Resource(

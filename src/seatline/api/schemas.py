@@ -310,18 +310,19 @@ class QueueRead(Output):
 
 
 class FlowCreate(Input):
-    """A new contact flow; the definition is checked by seatline.flows when it runs."""
+    """A new contact flow; the definition is checked by api.flows.validate_definition."""
 
     name: Name
     definition: dict[str, Any] = Field(default_factory=dict)
 
 
 class FlowRead(Output):
-    """A contact flow."""
+    """A contact flow and the number of its current version."""
 
     id: uuid.UUID
     name: str
     definition: dict[str, Any]
+    version: int
 
 
 class NumberCreate(Input):

@@ -10,6 +10,7 @@ __all__ = [
     "PermissionDenied",
     "SeatCapReached",
     "StoreError",
+    "TooLarge",
 ]
 
 
@@ -65,3 +66,10 @@ class PermissionDenied(StoreError):
 
     error_id = "forbidden"
     status = 403
+
+
+class TooLarge(StoreError):
+    """An upload is bigger than the limit (bytes or rows)."""
+
+    error_id = "too-large"
+    status = 413

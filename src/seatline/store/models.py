@@ -1,4 +1,4 @@
-"""SQLAlchemy models of the configuration: every row is owned by a tenant.
+"""SQLAlchemy models of configuration and contact records: every row is owned by a tenant.
 
 This module only declares tables. Rules that span rows (seat caps, reference checks, HA1
 derivation) live in the service modules; the migration in migrations/versions mirrors these
@@ -16,16 +16,31 @@ from typing import Any, ClassVar
 import sqlalchemy as sa
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-from seatline.store.enums import QueueStrategy, Role, TrunkDirection
+from seatline.store.enums import (
+    Channel,
+    ContactDirection,
+    ContactOutcome,
+    LegRole,
+    OfferOutcome,
+    QueueStrategy,
+    Role,
+    TrunkDirection,
+)
 
 __all__ = [
     "Agent",
     "AgentSkill",
     "Base",
     "BusinessHours",
+    "Contact",
+    "ContactLeg",
+    "ContactOffer",
     "Disposition",
     "Flow",
+    "FlowVersion",
     "Holiday",
+    "LookupRow",
+    "LookupTable",
     "Number",
     "Queue",
     "ReasonCode",
@@ -34,6 +49,7 @@ __all__ = [
     "TenantOwned",
     "Trunk",
     "User",
+    "UtcDateTime",
     "new_revision",
 ]
 
@@ -55,6 +71,28 @@ def _enum(kind: type[StrEnum]) -> sa.Enum:
         length=32,
         values_callable=lambda members: [member.value for member in members],
     )
+
+
+class UtcDateTime(sa.TypeDecorator[dt.datetime]):
+    """A timezone-aware UTC datetime on every backend (SQLite would hand back naive values)."""
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: sa.Dialect) -> Any:
+        """Store UTC; a naive value is taken to be UTC already."""
+        if value is None:
+            return None
+        value = value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+        # SQLite keeps the text without an offset, so all values must be UTC to compare right.
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: Any, dialect: sa.Dialect) -> dt.datetime | None:
+        """Return an aware UTC datetime."""
+        if value is None:
+            return None
+        assert isinstance(value, dt.datetime)
+        return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
 
 
 class Base(DeclarativeBase):
@@ -195,6 +233,8 @@ class Flow(TenantOwned):
 
     name: Mapped[str] = mapped_column(sa.String(64))
     definition: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    # The number of the current definition in flow_versions (store.flows keeps the history).
+    version: Mapped[int] = mapped_column(default=1, server_default=sa.text("1"))
 
 
 class Number(TenantOwned):
@@ -272,3 +312,130 @@ class Trunk(TenantOwned):
     revision: Mapped[int] = mapped_column(
         default=new_revision, onupdate=new_revision, server_default=sa.text("0")
     )
+
+
+class FlowVersion(Base):
+    """One definition a flow has had; owned through its flow."""
+
+    __tablename__ = "flow_versions"
+    __table_args__ = (sa.UniqueConstraint("flow_id", "version"),)
+
+    id: Mapped[uuid.UUID] = _id()
+    flow_id: Mapped[uuid.UUID] = mapped_column(
+        sa.ForeignKey("flows.id", ondelete="CASCADE"), index=True
+    )
+    version: Mapped[int]
+    definition: Mapped[dict[str, Any]]
+    created_at: Mapped[dt.datetime] = mapped_column(
+        UtcDateTime(), default=lambda: dt.datetime.now(dt.UTC)
+    )
+    # The username, not a reference: the history outlives the user.
+    created_by: Mapped[str | None] = mapped_column(sa.String(200), default=None)
+
+
+class Contact(TenantOwned):
+    """A contact detail record (CDR): one customer interaction on any channel.
+
+    Queue, agent and flow are kept as plain ids plus names, not foreign keys: a record is
+    history and must survive (and never be refused for) a deleted queue, agent or flow.
+    """
+
+    __tablename__ = "contacts"
+    __table_args__ = (sa.Index("ix_contacts_tenant_id_arrived_at", "tenant_id", "arrived_at"),)
+
+    channel: Mapped[Channel] = mapped_column(_enum(Channel))
+    direction: Mapped[ContactDirection] = mapped_column(_enum(ContactDirection))
+    dialled_number: Mapped[str] = mapped_column(sa.String(64), default="")
+    caller_number: Mapped[str] = mapped_column(sa.String(64), default="")
+    caller_name: Mapped[str] = mapped_column(sa.String(200), default="")
+    arrived_at: Mapped[dt.datetime] = mapped_column(UtcDateTime())
+    flow_ended_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime(), default=None)
+    enqueued_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime(), default=None)
+    answered_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime(), default=None)
+    ended_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime(), default=None)
+    outcome: Mapped[ContactOutcome] = mapped_column(_enum(ContactOutcome))
+    queue_id: Mapped[uuid.UUID | None] = mapped_column(sa.Uuid, default=None)
+    queue_name: Mapped[str | None] = mapped_column(sa.String(64), default=None)
+    agent_id: Mapped[uuid.UUID | None] = mapped_column(sa.Uuid, default=None, index=True)
+    disposition: Mapped[str | None] = mapped_column(sa.String(64), default=None)
+    flow_id: Mapped[uuid.UUID | None] = mapped_column(sa.Uuid, default=None)
+    flow_name: Mapped[str | None] = mapped_column(sa.String(64), default=None)
+    flow_version: Mapped[int | None] = mapped_column(default=None)
+    flow_path: Mapped[list[Any]] = mapped_column(default=list)
+    inputs: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    wait_seconds: Mapped[float | None] = mapped_column(sa.Float, default=None)
+    talk_seconds: Mapped[float | None] = mapped_column(sa.Float, default=None)
+    recording_path: Mapped[str | None] = mapped_column(sa.String(1024), default=None)
+    voicemail_path: Mapped[str | None] = mapped_column(sa.String(1024), default=None)
+    end_reason: Mapped[str] = mapped_column(sa.String(200), default="")
+
+    legs: Mapped[list[ContactLeg]] = relationship(
+        cascade="all, delete-orphan",
+        lazy="selectin",
+        passive_deletes=True,
+        order_by="ContactLeg.position",
+    )
+    offers: Mapped[list[ContactOffer]] = relationship(
+        cascade="all, delete-orphan",
+        lazy="selectin",
+        passive_deletes=True,
+        order_by="ContactOffer.position",
+    )
+
+
+class ContactLeg(Base):
+    """One SIP dialog of a call; owned through its contact."""
+
+    __tablename__ = "contact_legs"
+
+    id: Mapped[uuid.UUID] = _id()
+    contact_id: Mapped[uuid.UUID] = mapped_column(
+        sa.ForeignKey("contacts.id", ondelete="CASCADE"), index=True
+    )
+    position: Mapped[int]
+    sip_call_id: Mapped[str] = mapped_column(sa.String(255))
+    peer: Mapped[str] = mapped_column(sa.String(255), default="")
+    role: Mapped[LegRole] = mapped_column(_enum(LegRole))
+    started_at: Mapped[dt.datetime] = mapped_column(UtcDateTime())
+    answered_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime(), default=None)
+    ended_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime(), default=None)
+    end_reason: Mapped[str] = mapped_column(sa.String(200), default="")
+
+
+class ContactOffer(Base):
+    """One offer of a contact to an agent; owned through its contact."""
+
+    __tablename__ = "contact_offers"
+
+    id: Mapped[uuid.UUID] = _id()
+    contact_id: Mapped[uuid.UUID] = mapped_column(
+        sa.ForeignKey("contacts.id", ondelete="CASCADE"), index=True
+    )
+    position: Mapped[int]
+    agent_id: Mapped[uuid.UUID] = mapped_column(sa.Uuid)
+    offered_at: Mapped[dt.datetime] = mapped_column(UtcDateTime())
+    outcome: Mapped[OfferOutcome] = mapped_column(_enum(OfferOutcome))
+    ended_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime(), default=None)
+
+
+class LookupTable(TenantOwned):
+    """A tenant's own data for self-service: rows found by the value of `key_column`."""
+
+    __tablename__ = "lookup_tables"
+    __table_args__ = (sa.UniqueConstraint("tenant_id", "name"),)
+
+    name: Mapped[str] = mapped_column(sa.String(64))
+    key_column: Mapped[str] = mapped_column(sa.String(64))
+    columns: Mapped[list[Any]] = mapped_column(default=list)  # every column, the key included
+
+
+class LookupRow(Base):
+    """One row of a lookup table: its key and every column's value; owned through its table."""
+
+    __tablename__ = "lookup_rows"
+
+    table_id: Mapped[uuid.UUID] = mapped_column(
+        sa.ForeignKey("lookup_tables.id", ondelete="CASCADE"), primary_key=True
+    )
+    key: Mapped[str] = mapped_column(sa.String(200), primary_key=True)
+    data: Mapped[dict[str, Any]]  # column name → value, the key column included

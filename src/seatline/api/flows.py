@@ -1,0 +1,109 @@
+"""Flows: CRUD plus their version history; every changed definition becomes a new version.
+
+`validate_definition` is the one place a definition is checked before it is stored.
+"""
+
+import datetime as dt
+import uuid
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Response
+
+from seatline.api.crud import PageDep
+from seatline.api.deps import ADMINS, STAFF, Principal, SessionDep, commit, require
+from seatline.api.schemas import FlowCreate, FlowRead, Output, patch_of
+from seatline.store.flows import act_as, list_flow_versions
+from seatline.store.models import Flow
+from seatline.store.repo import create_owned, delete_owned, get_owned, list_owned, update_owned
+
+__all__ = ["FlowVersionRead", "router", "validate_definition"]
+
+router = APIRouter(prefix="/api/flows", tags=["flows"])
+FlowPatch = patch_of(FlowCreate)
+Reader = Annotated[Principal, Depends(require(STAFF))]
+Admin = Annotated[Principal, Depends(require(ADMINS))]
+
+
+def validate_definition(definition: dict[str, Any]) -> dict[str, Any]:
+    """Return the definition to store, or raise InvalidInput (a 422) naming each bad node.
+
+    Called on every create and every definition change. Calendars and dial rules are the
+    tenant's and checked when a call runs the flow (an unknown calendar counts as closed).
+    """
+    from seatline.flows import FlowValidationError, validate_flow
+    from seatline.store.errors import InvalidInput
+
+    try:
+        validate_flow(definition)
+    except FlowValidationError as error:
+        issues = [str(issue) for issue in error.issues]
+        first = issues[0] if issues else "the flow is not valid"
+        more = f" (and {len(issues) - 1} more)" if len(issues) > 1 else ""
+        raise InvalidInput(f"{first}{more}", {"issues": issues}) from None
+    return definition
+
+
+class FlowVersionRead(Output):
+    """One definition a flow has had."""
+
+    version: int
+    definition: dict[str, Any]
+    created_at: dt.datetime
+    created_by: str | None
+
+
+@router.get("", response_model=list[FlowRead], summary="List flows")
+async def list_flows(session: SessionDep, who: Reader, paging: PageDep) -> Any:
+    """List the tenant's flows."""
+    return await list_owned(session, Flow, who.tenant_id, limit=paging.limit, offset=paging.offset)
+
+
+@router.get("/{item_id}", response_model=FlowRead, summary="Get one flow")
+async def get_flow(item_id: uuid.UUID, session: SessionDep, who: Reader) -> Any:
+    """Return one flow with its current version number."""
+    return await get_owned(session, Flow, who.tenant_id, item_id)
+
+
+@router.get(
+    "/{item_id}/versions", response_model=list[FlowVersionRead], summary="List a flow's versions"
+)
+async def get_flow_versions(item_id: uuid.UUID, session: SessionDep, who: Reader) -> Any:
+    """Return every definition the flow has had, newest first."""
+    return await list_flow_versions(session, who.tenant_id, item_id)
+
+
+@router.post("", response_model=FlowRead, status_code=201, summary="Create a flow")
+async def post_flow(body: FlowCreate, session: SessionDep, who: Admin) -> Any:
+    """Create a flow; its definition becomes version 1."""
+    values = body.model_dump()
+    values["definition"] = validate_definition(values["definition"])
+    act_as(session, who.username)
+    flow = await create_owned(session, Flow, who.tenant_id, values)
+    await commit(session)
+    return flow
+
+
+@router.patch("/{item_id}", response_model=FlowRead, summary="Change one flow")
+async def patch_flow(
+    item_id: uuid.UUID,
+    body: FlowPatch,  # type: ignore[valid-type]
+    session: SessionDep,
+    who: Admin,
+) -> Any:
+    """Change a flow; a changed definition becomes the next version."""
+    flow = await get_owned(session, Flow, who.tenant_id, item_id)
+    values = body.model_dump(exclude_unset=True)  # type: ignore[attr-defined]
+    if values.get("definition") is not None:
+        values["definition"] = validate_definition(values["definition"])
+    act_as(session, who.username)
+    flow = await update_owned(session, flow, values)
+    await commit(session)
+    return flow
+
+
+@router.delete("/{item_id}", status_code=204, summary="Delete one flow")
+async def delete_flow(item_id: uuid.UUID, session: SessionDep, who: Admin) -> Response:
+    """Delete a flow and its history (refused while a number starts it)."""
+    await delete_owned(session, Flow, who.tenant_id, item_id)
+    await commit(session)
+    return Response(status_code=204)
