@@ -147,7 +147,7 @@ def encode(pcm: npt.NDArray[np.integer], payload_type: int) -> bytes:
     return table[_as_index(pcm)].tobytes()
 
 
-def decode(data: bytes, payload_type: int) -> Pcm:
+def decode(data: bytes | bytearray | memoryview, payload_type: int) -> Pcm:
     """Decode a payload of static payload type 0 (PCMU) or 8 (PCMA) to int16 samples."""
     try:
         table = _DECODE[payload_type]

@@ -321,16 +321,14 @@ class Call:
         self.media.send_dtmf(digits)
 
     def start_recording(self, path: str | Path, max_seconds: float = 3600.0) -> Recorder:
-        """Record both directions (channel 0: this leg, channel 1: its partner) to a stereo WAV."""
+        """Record this leg to a stereo WAV: channel 0 what it says, channel 1 what it hears."""
         self._check()
         self.stop_recording()
         recorder = Recorder(path, max_seconds)
         self._recorder = recorder
+        # Only this leg's session is tapped: its send path carries whatever the far end hears
+        # (partner, prompts, mixes), so partners and later links need no recorder of their own.
         self.media.recorder = recorder
-        self.media.record_channel = 0
-        if self.partner is not None and self.partner.leg.media is not None:
-            self.partner.leg.media.recorder = recorder
-            self.partner.leg.media.record_channel = 1
         return recorder
 
     def stop_recording(self) -> Path | None:
@@ -338,17 +336,12 @@ class Call:
         recorder, self._recorder = self._recorder, None
         if recorder is None:
             return None
-        for call in (self, self.partner):
-            if (
-                call is not None
-                and call.leg.media is not None
-                and call.leg.media.recorder is recorder
-            ):
-                call.leg.media.recorder = None
+        if self.leg.media is not None and self.leg.media.recorder is recorder:
+            self.leg.media.recorder = None
         return recorder.close()
 
     async def record(self, path: str | Path, max_seconds: float) -> Path:
-        """Record for up to `max_seconds` (or until hang-up) and return the WAV path."""
+        """Record this leg for up to `max_seconds` (or until hang-up); returns the WAV path."""
         self._check()
         self.start_recording(path, max_seconds)
         with contextlib.suppress(TimeoutError):
@@ -434,9 +427,6 @@ class Call:
         other.stop_playing()
         self.media.relay_to = other.media
         other.media.relay_to = self.media
-        if self._recorder is not None:
-            other.media.recorder = self._recorder
-            other.media.record_channel = 1
         self._link_changed.set()
         other._link_changed.set()
 

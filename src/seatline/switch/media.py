@@ -12,6 +12,12 @@ Prompts are cut into 20 ms payload frames once per `play`, so a send is one head
 `pack_into`, a 160-byte copy and one `sendto` on the session's own socket (cheaper than the
 transport's `sendto`, which converts the address on every call). Relayed packets are forwarded
 as they are, without decoding, unless a recorder is tapped.
+
+A recorder attached to a session hears that leg from the far end's side: what the session
+receives goes to `RECEIVED` and everything it sends (prompts, relayed partner audio, the
+supervision mix, echo) to `SENT`, at the moment it leaves. The send paths tap it after a
+successful `sendto` only, so a dropped packet is not recorded as heard; without a recorder the
+only cost per packet is one attribute test.
 """
 
 from __future__ import annotations
@@ -30,7 +36,7 @@ from typing import TYPE_CHECKING
 from seatline.rtp import g711 as _g711
 from seatline.rtp.dtmf import DtmfReceiver, encode_digit
 from seatline.switch.errors import MediaError
-from seatline.switch.recorder import Recorder
+from seatline.switch.recorder import RECEIVED, SENT, Recorder
 
 if TYPE_CHECKING:
     from seatline.switch.conference import Conference
@@ -44,7 +50,7 @@ PHASES = 8  # timer slots per 20 ms frame (2.5 ms apart); each playing session i
 _HEADER = struct.Struct("!BBHII")
 
 
-def payload_offset(packet: bytes) -> int:
+def payload_offset(packet: bytes | bytearray) -> int:
     """Where the payload starts: after CSRCs and the header extension (RFC 3550 §5.1, §5.3.1)."""
     offset = 12 + 4 * (packet[0] & 0x0F)
     if packet[0] & 0x10 and len(packet) >= offset + 4:
@@ -92,8 +98,7 @@ class RtpSession(asyncio.DatagramProtocol):
         self.send_enabled = True
         self.relay_to: RtpSession | None = None
         self.echo = False
-        self.recorder: Recorder | None = None
-        self.record_channel = 0
+        self.recorder: Recorder | None = None  # this leg's two directions, see `Recorder`
         self.on_dtmf: Callable[[str], None] | None = None
         self.taps: list[Callable[[bytes, int], None]] = []
         self.packets_in = 0
@@ -140,7 +145,7 @@ class RtpSession(asyncio.DatagramProtocol):
                     self.on_dtmf(digit.digit)
             return
         if self.recorder is not None:
-            self.recorder.add(self.record_channel, data[payload_offset(data) :], pt)
+            self.recorder.add(RECEIVED, data[payload_offset(data) :], pt)
         for tap in self.taps:
             tap(data, pt)
 
@@ -166,6 +171,8 @@ class RtpSession(asyncio.DatagramProtocol):
             self.send_errors += 1
             return
         self.packets_out += 1
+        if self.recorder is not None:
+            self.recorder.add(SENT, packet[payload_offset(packet) :], packet[1] & 0x7F)
 
     def send_payload(self, payload: bytes, pt: int, advance: int = FRAME_SAMPLES) -> None:
         """Send one RTP packet carrying `payload` (timestamp advanced by `advance` samples)."""
@@ -236,6 +243,8 @@ class RtpSession(asyncio.DatagramProtocol):
             self.send_errors += 1
             return
         self.packets_out += 1
+        if self.recorder is not None:
+            self.recorder.add(SENT, frame, self.codec)
 
     def send_dtmf(self, digits: str) -> None:
         """Queue RFC 4733 events for `digits` (sent now; each event keeps one timestamp)."""
@@ -251,6 +260,7 @@ class RtpSession(asyncio.DatagramProtocol):
         """Stop everything and release the port."""
         self.stop_playing()
         self.relay_to = None
+        self.recorder = None
         self.on_dtmf = None
         self.taps.clear()
         if self.transport is not None:

@@ -1,4 +1,10 @@
-"""Two-channel call recording: each leg's received audio placed on its own channel by time."""
+"""Two-channel recording of one leg: what its far end said and what it heard, placed by time.
+
+The media session of the recorded leg feeds both channels: `RECEIVED` with the audio that came
+in from the far end, `SENT` with whatever the switch sent it (relayed partner audio, prompts,
+ringback, the supervision mix), so the file is what the customer said and heard whoever
+produced it.
+"""
 
 from __future__ import annotations
 
@@ -13,6 +19,9 @@ from seatline.switch.prompts import RATE, write_wav
 
 # Packets arriving up to this many samples late still follow the previous one without a gap.
 _JITTER_SLACK = 400
+
+RECEIVED = 0  # channel of the audio received from the recorded leg's far end
+SENT = 1  # channel of the audio sent to it
 
 
 class Recorder:
@@ -29,8 +38,8 @@ class Recorder:
         self._cursor = [0, 0]
         self.closed = False
 
-    def add(self, channel: int, payload: bytes, pt: int) -> None:
-        """Place one received frame on `channel` (G.711 only; others are skipped)."""
+    def add(self, channel: int, payload: bytes | bytearray, pt: int) -> None:
+        """Place one frame on `channel` at its arrival time (G.711 only; others are skipped)."""
         if self.closed or pt not in (_g711.PCMU, _g711.PCMA):
             return
         arrival = int((self._clock() - self._start) * RATE)
@@ -43,7 +52,7 @@ class Recorder:
         self._cursor[channel] = index + len(pcm)
 
     def close(self) -> Path:
-        """Write the WAV (channel 0 = first leg heard, channel 1 = second) and return its path."""
+        """Write the WAV (channel 0 = `RECEIVED`, 1 = `SENT`) and return its path."""
         if self.closed:
             return self.path
         self.closed = True
