@@ -9,15 +9,18 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
+import yaml
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from seatline.config import Settings
 from seatline.store.agents import create_agent
 from seatline.store.db import Database
 from seatline.store.enums import QueueStrategy, Role, TrunkDirection
+from seatline.store.lookups import create_lookup_table, upsert_rows
 from seatline.store.models import (
     BusinessHours,
     Disposition,
@@ -60,26 +63,29 @@ AGENTS = (
     ("1003", "Cleo Support", {"support": 9, "english": 7}),
     ("1004", "Dan Support", {"support": 6, "german": 8, "sales": 2}),
 )
-MAIN_FLOW: dict[str, Any] = {
-    "version": 1,
-    "start": "hours",
-    "nodes": {
-        "hours": {"type": "business_hours", "schedule": "office", "open": "menu", "closed": "bye"},
-        "menu": {
-            "type": "menu",
-            "prompt": "Welcome to Seatline. For sales press 1, for support press 2.",
-            "options": {"1": "sales", "2": "support"},
-            "timeout": "sales",
-        },
-        "sales": {"type": "queue", "queue": "sales"},
-        "support": {"type": "queue", "queue": "support"},
-        "bye": {"type": "play", "prompt": "We are closed. Please call again.", "next": "end"},
-    },
-}
+DEMO_SHORT = "9100"  # the demo menu on a short number, easy to dial from a softphone
+# The demo menu: self-service order status on 1, the support queue on 2 (see the YAML).
+MAIN_FLOW: dict[str, Any] = yaml.safe_load(
+    (Path(__file__).parent / "flows" / "examples" / "demo.yaml").read_text()
+)
 SUPPORT_FLOW: dict[str, Any] = {
+    "name": "demo-support",
     "version": 1,
     "start": "support",
-    "nodes": {"support": {"type": "queue", "queue": "support"}},
+    "nodes": {
+        "support": {
+            "type": "enqueue",
+            "queue": "support",
+            "outcomes": {"rejected": "message", "timeout": "message"},
+        },
+        "message": {"type": "voicemail", "say": "Please leave a message.", "max_seconds": 60},
+    },
+}
+# Orders the self-service branch finds (key: the eight-digit order number).
+ORDERS = {
+    "12345678": "shipped",
+    "87654321": "being packed",
+    "11223344": "delivered",
 }
 
 
@@ -145,6 +151,10 @@ async def _seed(session: AsyncSession, today: dt.date) -> None:
                 ],
             },
         )
+        # Logged in from the start (four agents, four seats): a softphone registered as one
+        # of them gets the demo's calls at once; an agent with no phone is skipped.
+        agent.logged_in = True
+        agent.logged_in_at = dt.datetime.now(dt.UTC)
         await create_user(
             session,
             Role.PLATFORM_ADMIN,
@@ -173,10 +183,19 @@ async def _seed(session: AsyncSession, today: dt.date) -> None:
             Number(tenant_id=tid, number="9000", flow_id=main.id, description="prompt in a loop"),
             Number(tenant_id=tid, number="9001", flow_id=support.id, description="echo test"),
             Number(tenant_id=tid, number=DEMO_E164, flow_id=main.id, description="demo menu"),
+            Number(tenant_id=tid, number=DEMO_SHORT, flow_id=main.id, description="demo menu"),
         ]
     )
     weekdays = [{"weekday": day, "start": "08:00", "end": "18:00"} for day in range(5)]
     session.add(BusinessHours(tenant_id=tid, name="office", ranges=weekdays))
+    # The demo's support line is open around the clock, so a first call at night still
+    # reaches the menu (the closed branch is there to read, and to try by editing this).
+    always = [{"weekday": day, "start": "00:00", "end": "24:00"} for day in range(7)]
+    session.add(BusinessHours(tenant_id=tid, name="support-hours", ranges=always))
+    orders = await create_lookup_table(session, tid, "orders", "order", ["order", "status"])
+    await upsert_rows(
+        session, orders, {key: {"order": key, "status": status} for key, status in ORDERS.items()}
+    )
     for year in (today.year, today.year + 1):
         session.add(Holiday(tenant_id=tid, date=dt.date(year, 1, 1), name="New Year's Day"))
         session.add(Holiday(tenant_id=tid, date=dt.date(year, 12, 25), name="Christmas Day"))
@@ -221,7 +240,9 @@ def describe_demo(settings: Settings) -> str:
     lines.append(f"    server (outbound proxy) {sip_host}:{settings.sip_port}")
     lines.append("    (1002–1004 likewise, password demo-<extension>)")
     lines.append(
-        f"  Numbers:  9000 (a prompt in a loop), 9001 (echo test), {DEMO_E164} (demo menu)"
+        f"  Numbers:  9000 (a prompt in a loop), 9001 (echo test), "
+        f"{DEMO_SHORT} or {DEMO_E164} (demo menu: 1 order status, e.g. 12345678#; "
+        "2 support queue, answered by 1003/1004)"
     )
     lines.append("  A SIP tester on this machine may call in without a password (trunk local-lab).")
     return "\n".join(lines)

@@ -131,12 +131,18 @@ class SwitchNode:
 
 
 async def run_switch(settings: Settings, database: Database) -> None:
-    """A `seatline.service.Service`: the switch with store credentials, until cancelled."""
+    """A `seatline.service.Service`: the switch and the contact center on it, until cancelled."""
+    from seatline.live.center import ContactCenter
+
     node = SwitchNode(database, settings.trunk_refresh_seconds)
     await node.start(
         settings.sip_host, settings.sip_port, (settings.rtp_port_min, settings.rtp_port_max)
     )
+    # The contact center answers every number the switch has no built-in route for.
+    center = ContactCenter(database, node.service, settings.data_dir)
     try:
+        await center.start()
         await asyncio.Event().wait()
     finally:
+        await center.stop()
         await node.stop()

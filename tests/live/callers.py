@@ -83,6 +83,9 @@ _WAIT_BYE = """  <recv request="BYE"></recv>
 """
 
 
+DIGIT_MS = 500  # how long SIPp takes to send one RFC 4733 key (tone, end packets, gap)
+
+
 def keys_scenario(
     path: Path,
     steps: list[tuple[int, str]],
@@ -95,16 +98,21 @@ def keys_scenario(
     SIPp's play_dtmf sends telephone-event with payload type 96, so the offer lists it.
 
     Then it hangs up after `then_ms`, or, with `then_ms=None`, waits for the switch's BYE.
-    With `speak`, it also sends g711a.pcap speech so a recording has the caller's voice.
+    With `speak`, it then sends g711a.pcap speech so a recording has the caller's voice.
     """
     body = [_HEAD.replace("[caller]", caller)]
-    if speak:
-        pcap = "/usr/share/sip-tester/g711a.pcap"
+    pcap = "/usr/share/sip-tester/g711a.pcap"
+    if speak:  # audio first, as a phone does
         body.append(f'  <nop><action><exec play_pcap_audio="{pcap}"/></action></nop>\n')
     for pause, digits in steps:
         body.append(f'  <pause milliseconds="{pause}"/>\n')
         if digits:
             body.append(f'  <nop><action><exec play_dtmf="{digits}"/></action></nop>\n')
+            # play_dtmf returns at once and anything sent next (a pcap, a BYE) cuts it short:
+            # give each key the time it takes to go out.
+            body.append(f'  <pause milliseconds="{DIGIT_MS * len(digits) + 300}"/>\n')
+    if speak:  # and again after the keys, as a caller talks to the agent
+        body.append(f'  <nop><action><exec play_pcap_audio="{pcap}"/></action></nop>\n')
     if then_ms is None:
         body.append(_WAIT_BYE.replace("[caller]", caller))
     else:

@@ -104,7 +104,7 @@ async def line(switch: SwitchUnderTest, tmp_path: Path) -> AsyncIterator[Line]:
 
 async def test_self_service_order_status_without_an_agent(line: Line) -> None:
     # '1' (typed ahead during the welcome), then the order number and '#'.
-    await line.call([(800, "1"), (2500, "87654321#")], then_ms=None)
+    await line.call([(800, "1"), (1500, "87654321#")], then_ms=None)
     (report,) = line.reports
     assert report.ended is not None
     assert report.ended.outcome is FlowOutcome.HANGUP

@@ -175,10 +175,12 @@ class Baresip:
         switch_port: int,
         regint: int = 600,
         answermode: str = "auto",
+        proxy: str | None = None,
     ):
         self.dir = workdir
         self.regint = regint  # 0: never register (a carrier sending calls with digest)
         self.answermode = answermode  # "manual": rings until told to answer
+        self.proxy = proxy  # "host:port" when `domain` is a name, not the switch's address
         self.user = user
         self.password = password
         self.domain = domain
@@ -217,10 +219,14 @@ class Baresip:
                 ]
             )
         )
-        aor = f"sip:{self.user}@{self.domain}:{self.switch_port}"
+        if self.proxy is None:
+            aor, outbound = f"sip:{self.user}@{self.domain}:{self.switch_port}", ""
+        else:
+            aor, outbound = f"sip:{self.user}@{self.domain}", f';outbound="sip:{self.proxy}"'
         (self.dir / "accounts").write_text(
             f"<{aor}>;auth_user={self.user};auth_pass={self.password};"
-            f"regint={self.regint};answermode={self.answermode};audio_codecs=PCMU,PCMA\n"
+            f"regint={self.regint};answermode={self.answermode};audio_codecs=PCMU,PCMA"
+            f"{outbound}\n"
         )
         (self.dir / "contacts").write_text("")
 
@@ -275,6 +281,16 @@ class Baresip:
                     return event
             await asyncio.sleep(0.05)
         raise TimeoutError(f"no {kind} from baresip; saw {[e.get('type') for e in self.events]}")
+
+    async def wait_registered(self, timeout: float = 15.0) -> None:
+        """Wait until the registrar accepted us (the REGISTER_OK event may precede ctrl_tcp)."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while loop.time() < deadline:
+            if "200 OK" in self.log() and "binding" in self.log():
+                return
+            await asyncio.sleep(0.05)
+        raise TimeoutError(f"baresip did not register:\n{self.log()[-2000:]}")
 
     def log(self) -> str:
         """baresip's console output."""

@@ -31,12 +31,14 @@ from seatline.routing import (
 )
 from seatline.switch import Call, CallEnded, HungUp
 
-__all__ = ["LiveAcd", "OfferRecord", "QueueOutcome", "QueueResult"]
+__all__ = ["NO_PHONE", "LiveAcd", "OfferRecord", "QueueOutcome", "QueueResult"]
 
 log = logging.getLogger(__name__)
 
 # Offers end by the engine's own offer timeout (`CancelOffer`); this only bounds a lost ring.
 RING_LIMIT = 600.0
+# The not-ready reason of an agent whose phone is not registered (cleared when it is).
+NO_PHONE = "no-phone"
 
 
 class QueueResult(StrEnum):
@@ -329,7 +331,7 @@ class LiveAcd:
         if agent_call is None:
             if status == 404:  # no phone registered: ringing this agent again cannot work
                 with contextlib.suppress(RoutingError):
-                    self.engine.set_not_ready(agent_id, "no-phone", self.now())
+                    self.engine.set_not_ready(agent_id, NO_PHONE, self.now())
             self._offer_failed(contact_id, agent_id, "rejected" if status < 500 else "no_answer")
             return
         try:

@@ -1,0 +1,332 @@
+"""The contact center on one node: a dialled number starts its tenant's flow, the flow queues
+the caller, the routing engine picks an agent, and a contact record is saved when it ends.
+
+It sits in the service layer: it reads the store, drives the switch's calls, and keeps one
+`LiveAcd` (routing engine) per tenant in step with the store by polling, so queue, agent and
+flow edits apply without a restart and without dropping anyone.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import dataclasses
+import datetime as dt
+import logging
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from seatline.flows import FlowRun
+from seatline.flows import actions as a
+from seatline.flows import events as e
+from seatline.flows.model import LookupSource
+from seatline.live.acd import NO_PHONE, LiveAcd, QueueOutcome
+from seatline.live.bus import EventBus, LiveEvent
+from seatline.live.config import NumberEntry, TenantConfig, load_tenants
+from seatline.live.flow_driver import FlowReport, drive_flow
+from seatline.live.records import CallFacts, contact_record
+from seatline.routing import (
+    AgentStateChanged,
+    ContactRequest,
+    RoutingEngine,
+    RoutingError,
+    RoutingEvent,
+)
+from seatline.store.contacts import ContactRecord, save_contact_record
+from seatline.switch import Call, SwitchService
+
+if TYPE_CHECKING:
+    from seatline.store.db import Database
+
+__all__ = ["ContactCenter", "TenantDesk"]
+
+log = logging.getLogger(__name__)
+
+
+def _utc_now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+class TenantDesk:
+    """One tenant's running routing engine, kept in step with its stored configuration."""
+
+    def __init__(self, config: TenantConfig, bus: EventBus) -> None:
+        self.config = config
+        self.bus = bus
+        self.engine = RoutingEngine()
+        self.acd = LiveAcd(self.engine, self._publish, self._callback_done)
+        self.logged_in: set[str] = set()
+        self.apply(config)
+
+    def apply(self, config: TenantConfig) -> None:
+        """Bring the engine to `config`: new and changed queues and agents, logins, logouts."""
+        now = self.acd.now()
+        old = self.config if self.config is not config else None
+        for name, queue in config.queues.items():
+            try:
+                if old is None or name not in old.queues:
+                    self.engine.add_queue(queue, now)
+                elif old.queues[name] != queue:
+                    self.engine.update_queue(queue, now)
+            except RoutingError as error:
+                log.error("tenant %s: queue %s not applied: %s", config.slug, name, error)
+        for agent_id, agent in config.agents.items():
+            try:
+                if old is None or agent_id not in old.agents:
+                    self.engine.add_agent(agent, now)
+                elif old.agents[agent_id] != agent:
+                    self.engine.update_agent(agent, now)
+            except RoutingError as error:
+                log.error("tenant %s: agent %s not applied: %s", config.slug, agent_id, error)
+        for agent_id in sorted(config.logged_in - self.logged_in):
+            with contextlib.suppress(RoutingError):
+                self.acd.agent_login(agent_id)
+                self.logged_in.add(agent_id)
+        for agent_id in sorted(self.logged_in - config.logged_in):
+            try:
+                self.acd.agent_logout(agent_id)
+                self.logged_in.discard(agent_id)
+            except RoutingError:
+                pass  # on a call: logged out at the next refresh after it ends
+        self.config = config
+
+    def _publish(self, event: RoutingEvent) -> None:
+        data = {f.name: str(getattr(event, f.name)) for f in dataclasses.fields(event)}
+        topic = "agent" if isinstance(event, AgentStateChanged) else "contact"
+        self.bus.publish(LiveEvent(topic, str(self.config.tenant_id), type(event).__name__, data))
+
+    def _callback_done(self, contact_id: str, outcome: QueueOutcome) -> None:
+        self.bus.publish(
+            LiveEvent(
+                "contact",
+                str(self.config.tenant_id),
+                "CallbackDone",
+                {"contact_id": contact_id, "result": outcome.result.value},
+            )
+        )
+
+
+@dataclass
+class _Services:
+    """The flow's ports for one call of one tenant."""
+
+    center: ContactCenter
+    desk: TenantDesk
+    contact_id: str
+    recording: Path
+
+    async def lookup(self, source: LookupSource, key: str) -> e.LookupResult | e.LookupFailed:
+        """A tenant table row or a webhook's JSON object."""
+        if source.kind == "table":
+            from seatline.store.lookups import lookup
+
+            try:
+                async with self.center.database.sessions() as session:
+                    values = await lookup(session, self.desk.config.tenant_id, source.target, key)
+            except Exception as error:
+                log.warning("lookup in %s failed: %s", source.target, error)
+                return e.LookupFailed(str(error))
+            return e.LookupResult(values is not None, dict(values or {}))
+        return await _webhook(source, key)
+
+    async def enqueue(self, call: Call, action: a.Enqueue) -> QueueOutcome:
+        """Queue the caller in the tenant's engine; the conversation is recorded."""
+        request = ContactRequest(
+            self.contact_id,
+            action.queue,
+            priority=action.priority,
+            vip=action.vip,
+            attributes={
+                k: v
+                for k, v in action.attributes.items()
+                if isinstance(v, str | int | float | bool)
+            },
+            requirement=action.requirement,
+        )
+        try:
+            return await self.desk.acd.enqueue(call, request, self.recording)
+        except RoutingError as error:
+            log.error("cannot queue %s in %s: %s", self.contact_id, action.queue, error)
+            now = self.desk.acd.wall()
+            from seatline.live.acd import QueueResult
+
+            return QueueOutcome(QueueResult.REJECTED, action.queue, now, now, reason=str(error))
+
+    def request_callback(self, call: Call, action: a.RequestCallback) -> None:
+        """A callback asked for outside a queue wait (e.g. after hours): logged on the bus."""
+        self.desk.bus.publish(
+            LiveEvent(
+                "contact",
+                str(self.desk.config.tenant_id),
+                "CallbackRequested",
+                {"contact_id": self.contact_id, "queue": action.queue, "number": action.number},
+            )
+        )
+
+    def prompt_path(self, prompt: str) -> Path:
+        """Tenant prompts live under the data directory."""
+        safe = Path(prompt).name  # a flow names a prompt, never a path elsewhere
+        return self.center.data_dir / "prompts" / self.desk.config.slug / f"{safe}.wav"
+
+    def voicemail_path(self, call: Call) -> Path:
+        """Voicemail next to the recordings, named after the contact."""
+        return self.recording.with_name(f"{self.contact_id}-voicemail.wav")
+
+
+async def _webhook(source: LookupSource, key: str) -> e.LookupResult | e.LookupFailed:
+    """GET `source.target?key=…` (https only, validated with the flow) and read a JSON object."""
+    import httpx
+
+    try:
+        async with httpx.AsyncClient(timeout=source.timeout_seconds) as client:
+            response = await client.get(source.target, params={"key": key})
+    except httpx.HTTPError as error:
+        return e.LookupFailed(f"webhook: {type(error).__name__}")
+    if response.status_code == 404:
+        return e.LookupResult(False)
+    if response.status_code != 200:
+        return e.LookupFailed(f"webhook answered {response.status_code}")
+    try:
+        body = response.json()
+    except ValueError:
+        return e.LookupFailed("webhook did not answer JSON")
+    if not isinstance(body, dict):
+        return e.LookupFailed("webhook did not answer a JSON object")
+    return e.LookupResult(True, {str(k): v for k, v in body.items() if _scalar(v)})
+
+
+def _scalar(value: object) -> bool:
+    return value is None or isinstance(value, str | int | float | bool)
+
+
+class ContactCenter:
+    """Numbers → flows → queues → agents on this node, with a record per contact."""
+
+    def __init__(
+        self,
+        database: Database,
+        service: SwitchService,
+        data_dir: Path,
+        refresh_seconds: float = 2.0,
+        bus: EventBus | None = None,
+    ) -> None:
+        self.database = database
+        self.service = service
+        self.data_dir = data_dir
+        self.refresh_seconds = refresh_seconds
+        self.bus = bus or EventBus()
+        self.desks: dict[uuid.UUID, TenantDesk] = {}
+        self.numbers: dict[str, NumberEntry] = {}
+        self.saved: list[uuid.UUID] = []  # contact ids saved by this node, newest last
+        self._refreshing: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        """Load every tenant, take every number the switch has no built-in route for."""
+        await self.refresh()
+        self.service.router.add_prefix("", self.handle_call)
+        self._refreshing = asyncio.create_task(self._refresh_forever())
+
+    async def stop(self) -> None:
+        """Stop refreshing and every ACD's timers and rings."""
+        if self._refreshing is not None:
+            self._refreshing.cancel()
+            await asyncio.gather(self._refreshing, return_exceptions=True)
+        for desk in self.desks.values():
+            await desk.acd.close()
+
+    async def refresh(self) -> None:
+        """Re-read the store and apply it to the running desks."""
+        async with self.database.sessions() as session:
+            tenants = await load_tenants(session)
+        numbers: dict[str, NumberEntry] = {}
+        for tenant_id, config in tenants.items():
+            desk = self.desks.get(tenant_id)
+            if desk is None:
+                self.desks[tenant_id] = TenantDesk(config, self.bus)
+            else:
+                desk.apply(config)
+            numbers.update(config.numbers)
+        self.numbers = numbers
+        self._wake_agents_with_phones()
+
+    def _wake_agents_with_phones(self) -> None:
+        """Agents paused because no phone was registered get calls again once one is."""
+        core = self.service.core
+        now = core.clock()
+        for desk in self.desks.values():
+            for agent in desk.engine.snapshot(desk.acd.now()).agents:
+                if agent.reason == NO_PHONE and core.registrar.find_agent(agent.agent_id, now):
+                    with contextlib.suppress(RoutingError):
+                        desk.acd.set_ready(agent.agent_id)
+
+    async def _refresh_forever(self) -> None:
+        while True:
+            await asyncio.sleep(self.refresh_seconds)
+            try:
+                await self.refresh()
+            except Exception:
+                log.warning("could not refresh the contact center from the store", exc_info=True)
+
+    # -- one call ------------------------------------------------------------------------
+    async def handle_call(self, call: Call) -> None:
+        """Run the dialled number's flow on `call` and save the contact record."""
+        entry = self.numbers.get(call.number)
+        if entry is None:
+            await call.reject(404)
+            return
+        desk = self.desks[entry.tenant_id]
+        arrived = _utc_now()
+        contact_id = uuid.uuid4()
+        call.tenant_id = str(entry.tenant_id)
+        day = arrived.strftime("%Y-%m-%d")
+        recording = self.data_dir / "recordings" / desk.config.slug / day / f"{contact_id}.wav"
+        report = FlowReport()
+        end_reason = ""
+        try:
+            if entry.flow is None:
+                await call.reject(503)  # the number's flow does not validate: say so, plainly
+                end_reason = f"flow not valid: {entry.problem[:200]}"
+            else:
+                run = FlowRun(entry.flow, calendars=desk.config.calendars)
+                services = _Services(self, desk, str(contact_id), recording)
+                started = e.Started(call.caller, call.number, contact_id=str(contact_id))
+                report = await drive_flow(call, run, services, started)
+        finally:
+            if not call.ended:
+                await call.hangup()
+            end_reason = end_reason or call.end_reason
+            facts = CallFacts(
+                entry.tenant_id,
+                contact_id,
+                call.id,
+                call.number,
+                call.caller,
+                "",
+                arrived,
+                _utc_now(),
+                end_reason,
+                entry.flow_id,
+                entry.flow_name,
+                entry.flow_version,
+            )
+            await self._save(contact_record(facts, report, recording))
+
+    async def _save(self, record: ContactRecord) -> None:
+        """Write the record now (committed before the call's task ends)."""
+        try:
+            async with self.database.sessions() as session:
+                await save_contact_record(session, record)
+        except Exception:
+            log.exception("contact record %s could not be saved", record.contact_id)
+            return
+        self.saved.append(record.contact_id)
+        self.bus.publish(
+            LiveEvent(
+                "contact",
+                str(record.tenant_id),
+                "ContactRecorded",
+                {"contact_id": str(record.contact_id), "outcome": record.outcome.value},
+            )
+        )

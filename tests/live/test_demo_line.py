@@ -1,0 +1,178 @@
+"""`seatline up --demo` end to end: a SIPp caller dials the demo menu, presses 2, a baresip
+phone registered as demo agent 1003 answers; the contact record (times, path, digits, queue,
+agent, outcome, recording) is in the store and survives kill -9 of the node."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import socket
+import sys
+import time
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from switch.conftest import needs_baresip, needs_sipp
+from switch.harness import Baresip, free_port, run_sipp
+from switch.test_agents import channel_rms
+
+from .callers import keys_scenario
+
+pytestmark = [needs_sipp, needs_baresip]
+
+SEATLINE = [sys.executable, "-c", "from seatline.cli import main; main()"]
+
+
+class Node:
+    """A `seatline up` process on free loopback ports."""
+
+    def __init__(self, data_dir: Path) -> None:
+        self.data_dir = data_dir
+        self.http = free_port(socket.SOCK_STREAM)
+        self.sip = free_port()
+        self.process: asyncio.subprocess.Process | None = None
+
+    async def start(self, demo: bool) -> None:
+        """Start the node and wait until it serves /healthz."""
+        command = [*SEATLINE, "up", "--data-dir", str(self.data_dir)]
+        command += ["--http", f"127.0.0.1:{self.http}", "--sip", f"127.0.0.1:{self.sip}"]
+        if demo:
+            command.append("--demo")
+        env = {k: v for k, v in os.environ.items() if not k.startswith("SEATLINE_")}
+        log = open(self.data_dir.parent / "node.log", "ab")  # noqa: SIM115
+        self.process = await asyncio.create_subprocess_exec(
+            *command, stdout=log, stderr=log, env=env
+        )
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            if self.process.returncode is not None:
+                pytest.fail(f"seatline up exited: {self.log()}")
+            try:
+                await asyncio.to_thread(self.get, "/healthz")
+                return
+            except OSError:
+                await asyncio.sleep(0.2)
+        pytest.fail(f"seatline up did not come up: {self.log()}")
+
+    def log(self) -> str:
+        """The node's output so far."""
+        return (self.data_dir.parent / "node.log").read_text(errors="replace")[-4000:]
+
+    def get(self, path: str, token: str | None = None) -> Any:
+        """GET a JSON resource."""
+        request = urllib.request.Request(f"http://127.0.0.1:{self.http}{path}")
+        if token:
+            request.add_header("authorization", f"Bearer {token}")
+        with urllib.request.urlopen(request, timeout=3) as answer:
+            return json.load(answer)
+
+    def login(self, username: str, password: str) -> str:
+        """A bearer token."""
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{self.http}/api/auth/login",
+            data=json.dumps({"username": username, "password": password}).encode(),
+            headers={"content-type": "application/json"},
+        )
+        with urllib.request.urlopen(request, timeout=3) as answer:
+            return str(json.load(answer)["token"])
+
+    async def kill(self) -> None:
+        """SIGKILL: no shutdown code runs."""
+        assert self.process is not None
+        self.process.send_signal(signal.SIGKILL)
+        await self.process.wait()
+
+    async def stop(self) -> None:
+        """SIGTERM and wait."""
+        if self.process is not None and self.process.returncode is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                await asyncio.wait_for(self.process.wait(), 15)
+            except TimeoutError:
+                self.process.kill()
+                await self.process.wait()
+
+
+async def contacts(node: Node, token: str) -> list[dict[str, Any]]:
+    """The tenant's contact records, newest first."""
+    return list(await asyncio.to_thread(node.get, "/api/contacts", token))
+
+
+async def test_demo_menu_reaches_the_agent_and_the_record_survives_kill_9(
+    tmp_path: Path,
+) -> None:
+    node = Node(tmp_path / "data")
+    (tmp_path / "data").mkdir()
+    await node.start(demo=True)
+    (tmp_path / "cleo").mkdir()
+    phone = Baresip(
+        tmp_path / "cleo",
+        "1003",
+        "demo-1003",
+        "demo.seatline.test",
+        node.sip,
+        proxy=f"127.0.0.1:{node.sip}",
+    )
+    try:
+        await phone.start()
+        await phone.wait_registered()
+        caller = keys_scenario(tmp_path / "caller.xml", [(800, "2")], then_ms=5000, speak=True)
+        result = await run_sipp(caller, node.sip, free_port(), "-m", "1", service="9100")
+        assert result.returncode == 0, result.errors[:3000] + node.log()
+        established = await phone.wait_event("CALL_ESTABLISHED")
+        assert established
+        token = await asyncio.to_thread(node.login, "supervisor@demo", "demo-supervisor")
+        for _ in range(50):
+            records = await contacts(node, token)
+            if records:
+                break
+            await asyncio.sleep(0.1)
+        (record,) = records
+        await node.kill()  # right after the record is visible: nothing may be in flight
+        await node.start(demo=False)
+        token = await asyncio.to_thread(node.login, "supervisor@demo", "demo-supervisor")
+        (after,) = await contacts(node, token)
+        assert after["id"] == record["id"]
+        detail = await asyncio.to_thread(node.get, f"/api/contacts/{after['id']}", token)
+    finally:
+        await phone.stop()
+        await node.stop()
+    agents = {a["extension"]: a["id"] for a in await_agents(node)}
+    assert detail["outcome"] == "answered", detail
+    assert detail["queue_name"] == "support"
+    assert detail["agent_id"] == agents["1003"]
+    assert detail["dialled_number"] == "9100" and detail["caller_number"] == "sipp"
+    assert detail["flow_name"] == "demo-main"
+    assert detail["flow_path"][-2:] == ["main-menu", "support"]
+    assert detail["inputs"] == {"main-menu": ["2"]}
+    times = [detail[k] for k in ("arrived_at", "flow_ended_at", "enqueued_at", "answered_at")]
+    assert all(times) and times == sorted(times), times
+    assert detail["ended_at"] >= detail["answered_at"]
+    assert detail["wait_seconds"] is not None and detail["talk_seconds"] > 1
+    assert [o["outcome"] for o in detail["offers"]][-1] == "answered"
+    recording = Path(detail["recording_path"])
+    caller_rms, agent_rms = channel_rms(recording)
+    assert caller_rms > 300 and agent_rms > 300, (caller_rms, agent_rms)
+
+
+def await_agents(node: Node) -> list[dict[str, Any]]:
+    """The demo agents, read from the node's SQLite file after it stopped."""
+    import sqlite3
+
+    with sqlite3.connect(node.data_dir / "seatline.db") as db:
+        rows = db.execute("select extension, id from agents").fetchall()
+    return [{"extension": ext, "id": _uuid_text(value)} for ext, value in rows]
+
+
+def _uuid_text(value: object) -> str:
+    import uuid
+
+    if isinstance(value, bytes):
+        return str(uuid.UUID(bytes=value))
+    text = str(value)
+    return str(uuid.UUID(text))
