@@ -60,6 +60,13 @@ class Lookup:
     key: str
 
 
+def skills_requirement(skills: Mapping[str, int]) -> str | None:
+    """Skills with minimum levels as a routing requirement ('sales >= 3 and english >= 1')."""
+    if not skills:
+        return None
+    return " and ".join(f"{skill} >= {level}" for skill, level in sorted(skills.items()))
+
+
 @dataclass(frozen=True, slots=True)
 class Enqueue:
     """Hand the contact to the routing engine; answer with `QueueOutcome`."""
@@ -73,9 +80,7 @@ class Enqueue:
     @property
     def requirement(self) -> str | None:
         """The skills as a routing requirement ('sales >= 3 and english >= 1')."""
-        if not self.skills:
-            return None
-        return " and ".join(f"{skill} >= {level}" for skill, level in sorted(self.skills.items()))
+        return skills_requirement(self.skills)
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,6 +100,11 @@ class RequestCallback:
     priority: int = 0
     vip: bool = False
     skills: Mapping[str, int] = field(default_factory=dict)
+
+    @property
+    def requirement(self) -> str | None:
+        """The skills as a routing requirement."""
+        return skills_requirement(self.skills)
 
 
 @dataclass(frozen=True, slots=True)

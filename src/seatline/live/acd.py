@@ -16,11 +16,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from seatline.routing import (
     CancelOffer,
     ContactRequest,
     DialCallback,
+    IllegalContactOperation,
     Offer,
     Reject,
     RoutingEngine,
@@ -30,6 +32,9 @@ from seatline.routing import (
     ToVoicemail,
 )
 from seatline.switch import Call, CallEnded, HungUp
+
+if TYPE_CHECKING:
+    from seatline.switch.core import SipCore
 
 __all__ = ["NO_PHONE", "LiveAcd", "OfferRecord", "QueueOutcome", "QueueResult"]
 
@@ -90,6 +95,7 @@ class _Waiting:
     enqueued_at: float
     record_to: Path | None = None
     callback_number: str = ""
+    core: SipCore | None = None  # set for a callback booked with no call behind it
     rings: dict[str, asyncio.Task[None]] = field(default_factory=dict)
     offers: list[OfferRecord] = field(default_factory=list)
     connected: bool = False
@@ -182,6 +188,30 @@ class LiveAcd:
         # `_finish` forgets the contact, except a callback's: it keeps its place.
         return await asyncio.shield(waiting.done)
 
+    def book_callback(
+        self, core: SipCore, call: Call, request: ContactRequest, number: str
+    ) -> QueueOutcome:
+        """Book a callback from a flow (e.g. after hours): it waits in the queue like a caller
+        who asked for one, and `number` is dialled when an agent takes it."""
+        if request.contact_id in self._waiting:
+            raise RoutingError(f"contact {request.contact_id!r} is already queued")
+        waiting = _Waiting(
+            call, request, self._loop.create_future(), self.wall(), None, number, core=core
+        )
+        self._waiting[request.contact_id] = waiting
+        now = self.now()
+        try:
+            self.engine.contact_arrived(request, now)
+        except RoutingError:
+            del self._waiting[request.contact_id]
+            raise
+        # Offered at once (an agent was free)? Then `_carry_out` dials back straight away.
+        with contextlib.suppress(IllegalContactOperation):
+            self.engine.request_callback(request.contact_id, now)
+        self._finish(waiting, QueueResult.CALLBACK, reason="callback booked by the flow")
+        self._settle()
+        return waiting.done.result()
+
     def request_callback(self, contact_id: str) -> None:
         """The waiting caller asked to be called back (virtual hold): release the line."""
         waiting = self._waiting.get(contact_id)
@@ -258,9 +288,10 @@ class LiveAcd:
                 self._offer_failed(decision.contact_id, decision.agent_id, "rejected")
                 return
             waiting.offers.append(OfferRecord(decision.agent_id, self.wall()))
+            callback = isinstance(decision, DialCallback) or waiting.core is not None
             ringing = (
                 self._dial_back(waiting, decision.agent_id)
-                if isinstance(decision, DialCallback)
+                if callback
                 else self._ring(waiting, decision.agent_id)
             )
             task = self._loop.create_task(ringing)
@@ -377,9 +408,10 @@ class LiveAcd:
         from seatline.switch.fork import ring
 
         contact_id = waiting.request.contact_id
+        core = waiting.core if waiting.core is not None else waiting.call.core
         try:
             agent_call, status = await ring(
-                waiting.call.core, f"agent:{agent_id}", waiting.call.caller, RING_LIMIT
+                core, f"agent:{agent_id}", waiting.callback_number, RING_LIMIT
             )
         finally:
             if waiting.rings.get(agent_id) is asyncio.current_task():

@@ -155,15 +155,18 @@ class _Services:
             return QueueOutcome(QueueResult.REJECTED, action.queue, now, now, reason=str(error))
 
     def request_callback(self, call: Call, action: a.RequestCallback) -> None:
-        """A callback asked for outside a queue wait (e.g. after hours): logged on the bus."""
-        self.desk.bus.publish(
-            LiveEvent(
-                "contact",
-                str(self.desk.config.tenant_id),
-                "CallbackRequested",
-                {"contact_id": self.contact_id, "queue": action.queue, "number": action.number},
-            )
+        """Book a callback in the queue: an agent who frees up dials `action.number` back."""
+        request = ContactRequest(
+            self.contact_id,
+            action.queue,
+            priority=action.priority,
+            vip=action.vip,
+            requirement=action.requirement,
         )
+        try:
+            self.desk.acd.book_callback(self.center.service.core, call, request, action.number)
+        except RoutingError as error:
+            log.error("callback for %s not booked in %s: %s", self.contact_id, action.queue, error)
 
     def prompt_path(self, prompt: str) -> Path:
         """Tenant prompts live under the data directory."""

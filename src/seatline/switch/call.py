@@ -343,12 +343,12 @@ class Call:
     async def record(self, path: str | Path, max_seconds: float) -> Path:
         """Record this leg for up to `max_seconds` (or until hang-up); returns the WAV path."""
         self._check()
-        self.start_recording(path, max_seconds)
+        recorder = self.start_recording(path, max_seconds)
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(asyncio.shield(self._ended), max_seconds)
-        path_out = self.stop_recording()
-        assert path_out is not None
-        return path_out
+        self.stop_recording()
+        # A hang-up (the usual end of a voicemail) already closed it; close() is idempotent.
+        return recorder.close()
 
     async def bridge(
         self,
