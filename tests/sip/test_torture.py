@@ -31,6 +31,7 @@ INVALID = {
     "badinv01": 400, "clerr": 400, "ncl": 400, "scalar02": 400, "scalarlg": 400,
     "quotbal": 400, "ltgtruri": 400, "lwsruri": 400, "lwsstart": 400, "trws": 400,
     "escruri": 400, "baddate": 400, "regbadct": 400, "badaspec": 400, "baddn": 400,
+    # mismatch02: §3.1.2.18 prefers 501 but names 400 as acceptable
     "badvers": 505, "mismatch01": 400, "mismatch02": 400, "bigcode": 400,
     "insuf": 400, "unkscm": 416, "novelsc": 416, "multi01": 400, "mcl01": 400,
 }  # fmt: skip
@@ -54,6 +55,45 @@ def test_the_corpus_is_complete() -> None:
     names = {p.stem for p in TORTURE.glob("*.dat")}
     assert names == set(VALID) | set(INVALID)
     assert len(names) == 49
+
+
+@pytest.mark.parametrize("name", sorted((set(VALID) | set(INVALID)) - {"mpart01"}))
+def test_every_line_ends_in_crlf(name: str) -> None:
+    """RFC 4475's archive uses CRLF throughout (mpart01's DER part holds bare CR/LF octets)."""
+    data = load(name)
+    assert data.endswith(b"\r\n")
+    assert b"\n" not in data.replace(b"\r\n", b"") and b"\r" not in data.replace(b"\r\n", b"")
+
+
+@pytest.mark.parametrize("name", VALID)
+def test_declared_length_matches_the_body(name: str) -> None:
+    msg = check(load(name))
+    declared = msg.headers.get("Content-Length")
+    if name == "inv2543":  # RFC 2543 style: no Content-Length, the datagram ends the body
+        assert declared is None and len(msg.body) == 105
+        return
+    assert declared is not None
+    assert len(msg.body) == int(declared)
+
+
+def test_bytes_the_rfc_spells_out() -> None:
+    """Octets that typing from memory got wrong once; each is as RFC 4475 §3 prints it."""
+    for name in ("ltgtruri", "lwsruri"):
+        assert b"Content-Length: 159\r\n" in load(name) and b"t=3149328700 0\r\n" in load(name)
+    assert load("unkscm").startswith(
+        b"OPTIONS nobodyKnowsThisScheme:totallyopaquecontent SIP/2.0\r\n"
+    )
+    trws = load("trws")
+    assert trws.startswith(b"OPTIONS sip:remote-target@example.com SIP/2.0  \r\n")
+    assert b"host1.examle.com" in trws  # the RFC's own spelling
+    multi01 = load("multi01")
+    assert b"\r\nl: 154\r\n" in multi01 and len(multi01.split(b"\r\n\r\n", 1)[1]) == 152
+    assert b"l: 138\r\n\r\nv=0\r\no=mhandley" in load("mismatch02")
+    assert load("noreason").startswith(b"SIP/2.0 100 \r\n")
+    assert b"Content-Length: 0\r\n\r\n\r\nINVITE sip:joe@example.com" in load("dblreq")
+    assert b"\x00" not in load("escnull") and load("escnull").count(b"%00") == 5
+    assert b'To: "BEL:\\\x07 NUL:\\\x00 DEL:\\\x7f" <sip:' in load("intmeth")
+    assert b"1" + b"0" * 100 + b"\r\n" in load("scalar02")
 
 
 @pytest.mark.parametrize("name", VALID)
@@ -200,8 +240,10 @@ def test_dblreq_datagram_takes_only_the_first_message() -> None:
     # On a stream the same bytes carry two messages, framed by Content-Length.
     msgs, rest = parse_stream(data)
     assert [m.method for m in msgs if isinstance(m, SipRequest)] == ["REGISTER", "INVITE"]
-    assert rest == b""
-    assert msgs[1].body.startswith(b"v=0\r\n")
+    # The noise INVITE says Content-Length 150 but carries 153 octets ("m =video" included).
+    assert msgs[1].body.startswith(b"v=0\r\n") and b"m =video" in msgs[1].body
+    assert len(msgs[1].body) == 150
+    assert rest == b"C\r\n"
 
 
 def test_semiuri_user_part_with_semicolons() -> None:
@@ -223,8 +265,15 @@ def test_transports_keeps_unknown_transport() -> None:
 def test_mpart01_binary_body_survives() -> None:
     msg = check(load("mpart01"))
     assert msg.content_type == "multipart/mixed"
-    assert b"\x00\xff" in msg.body
-    assert len(msg.body) == int(msg.headers.get("Content-Length") or "0")
+    assert msg.headers.get("Content-Length") == "553"
+    assert len(msg.body) == 553
+    assert msg.body.startswith(b"--7a9cbec02ceef655\r\nContent-Type: text/plain\r\n")
+    assert msg.body.endswith(b"\x99\xd0\x05\r\n--7a9cbec02ceef655--\r\n")
+    # The S/MIME part is DER (342 octets) with NUL, CR and LF octets inside it.
+    blob = msg.body.split(b"binary\r\n\r\n")[2].split(b"\r\n--7a9cbec02ceef655--")[0]
+    assert blob.startswith(b"\x30\x82\x01\x52\x06\x09\x2a\x86\x48\x86\xf7\x0d\x01\x07\x02")
+    assert len(blob) == 4 + 0x152
+    assert b"\x00" in blob and b"\x0a" in blob
 
 
 def test_unreason_and_noreason() -> None:
@@ -274,6 +323,41 @@ def test_contact_parameter_ownership() -> None:
     escaped = parse_uri(reg.uri)
     assert isinstance(escaped, SipUri)
     assert escaped.headers == (("Route", "%3Csip:sip.example.com%3E"),)
+
+
+def test_longreq_unknown_header_keeps_its_spaces() -> None:
+    msg = check(load("longreq"))
+    value = msg.headers.get("Unknown-" + "Long" * 20 + "-Name")
+    assert value == (
+        f"unknown-{'long' * 20}-value; unknown-{'long' * 20}-parameter-name = "
+        f"unknown-{'long' * 20}-parameter-value"
+    )
+    assert msg.vias[-1].branch == "very" + "long" * 50 + "branchvalue"
+    assert msg.to_addr.display_name == f"I have a user name of {'extreme' * 10} proportion"
+
+
+def test_other_valid_fields() -> None:
+    from seatline.sip.headers import parse_name_addr
+
+    lwsdisp = check(load("lwsdisp"))
+    assert (lwsdisp.from_addr.display_name, lwsdisp.from_addr.tag) == ("caller", "323")
+    assert lwsdisp.from_addr.uri == "sip:caller@example.com"
+    badbranch = check(load("badbranch"))
+    assert badbranch.branch == "z9hG4bK"  # only the magic cookie (§3.2.1)
+    regaut01 = check(load("regaut01"))
+    assert regaut01.headers.get("Authorization") == "NoOneKnowsThisScheme opaque-data=here"
+    unksm2 = check(load("unksm2"))
+    assert parse_name_addr(unksm2.headers.get("Contact") or "").uri == "name:John_Smith"
+    assert unksm2.from_addr.uri == "http://www.example.com"
+    esc01 = check(load("esc01"))
+    assert (esc01.content_type, len(esc01.body)) == ("application/sdp", 150)
+    transports = check(load("transports"))
+    assert transports.call_id == "transports.kijh4akdnaqjkwendsasfdj"
+    wsinv = check(load("wsinv"))
+    route = wsinv.headers.get("Route")
+    assert route == "<sip:services.example.com;lr;unknownwith=value;unknown-no-value>"
+    assert wsinv.body.startswith(b"v=0\r\no=mhandley 29739 7272939 IN IP4 192.0.2.3\r\n")
+    assert wsinv.body.endswith(b"a=rtpmap:31 LPC\r\n")
 
 
 def test_inv2543_without_branch_or_tags() -> None:
