@@ -14,8 +14,10 @@ from seatline.flows import events as e
 from seatline.flows.calendar import calendar_from_dict
 from seatline.live import LiveAcd, QueueOutcome, QueueResult
 from seatline.live.flow_driver import FlowReport, drive_flow
+from seatline.live.waiting import WaitingPolicy, announcement
 from seatline.routing import (
     AgentConfig,
+    CallbackRequested,
     ContactRequest,
     Offered,
     OverflowAction,
@@ -27,7 +29,7 @@ from seatline.routing import (
 from seatline.switch import Call
 from switch.conftest import DOMAIN, SwitchUnderTest, needs_baresip, needs_sipp
 from switch.harness import Baresip, run_sipp, start_sipp, until_listening
-from switch.test_agents import until
+from switch.test_agents import channel_rms, until
 
 from .callers import keys_scenario
 from .test_flow_driver import DEMO_FLOW
@@ -64,14 +66,17 @@ class Floor:
         self.acd.agent_login(name)
         return phone
 
-    def number(self, service: str, queue: str, vip: bool = False) -> None:
-        """Answer and queue (VIP when asked)."""
+    def number(
+        self, service: str, queue: str, vip: bool = False, policy: WaitingPolicy | None = None
+    ) -> None:
+        """Answer and queue (VIP when asked), recording the caller's leg."""
 
         async def queue_app(call: Call) -> None:
             await call.answer()
             self.contacts[service] = call.id
             request = ContactRequest(call.id, queue, vip=vip)
-            self.outcomes[service] = await self.acd.enqueue(call, request)
+            call.start_recording(self.tmp / f"{service}.wav")  # the wait included
+            self.outcomes[service] = await self.acd.enqueue(call, request, waiting_policy=policy)
 
         self.switch.router.add(service, queue_app)
 
@@ -206,3 +211,50 @@ async def test_after_hours_callback_is_dialled_when_an_agent_frees_up(floor: Flo
     assert (await customer).returncode == 0
     await until(lambda: callbacks)
     assert callbacks[0].result is QueueResult.ANSWERED and callbacks[0].agent_id == "ann"
+
+
+def test_the_announcement_says_place_wait_and_key() -> None:
+    assert announcement(3, 95.0, "1") == (
+        "You are caller number 3 in the queue. Your expected wait is about 2 minutes. "
+        "To be called back without losing your place, press 1."
+    )
+    assert announcement(1, 10.0, None) == (
+        "You are caller number 1 in the queue. Your expected wait is about 1 minute."
+    )
+    assert announcement(None, None, None) == ""
+
+
+@needs_baresip
+async def test_waiting_caller_hears_music_and_news_and_takes_a_callback(floor: Floor) -> None:
+    await floor.agent("ann")
+    floor.number("7720", "sales")
+    floor.number("7721", "sales", policy=WaitingPolicy(announce_every=1.0))
+    busy = start_sipp(
+        "uac_prompt.xml",
+        floor.switch.port,
+        floor.switch.sipp_uas_port,
+        "-m",
+        "1",
+        "-d",
+        "12000",
+        service="7720",
+    )
+    await until_listening(floor.switch.sipp_uas_port)
+    await until(
+        lambda: (
+            "7720" in floor.contacts
+            and floor.acd.engine.snapshot(0).agents[0].state.value == "on_contact"
+        )
+    )
+    # Caller 2 waits behind the busy agent: music, then "caller number 1 ... press 1".
+    scenario = keys_scenario(floor.tmp / "c2.xml", [(4500, "1")], then_ms=None)
+    waiting = await run_sipp(
+        scenario, floor.switch.port, floor.switch.sipp_port, "-m", "1", service="7721"
+    )
+    assert waiting.returncode == 0, waiting.errors[:2000]  # released by the switch
+    outcome = floor.outcomes["7721"]
+    assert outcome.result is QueueResult.CALLBACK
+    assert any(isinstance(e, CallbackRequested) for e in floor.events)
+    _, heard = channel_rms(floor.tmp / "7721.wav")
+    assert heard > 100  # music on hold and the announcement went to the caller
+    await busy

@@ -18,6 +18,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from seatline.live.waiting import WaitingPolicy, keep_company
 from seatline.routing import (
     CancelOffer,
     ContactRequest,
@@ -97,6 +98,7 @@ class _Waiting:
     callback_number: str = ""
     core: SipCore | None = None  # set for a callback booked with no call behind it
     rings: dict[str, asyncio.Task[None]] = field(default_factory=dict)
+    company: asyncio.Task[None] | None = None  # music and announcements while waiting
     offers: list[OfferRecord] = field(default_factory=list)
     connected: bool = False
 
@@ -158,6 +160,7 @@ class LiveAcd:
         request: ContactRequest,
         record_to: Path | None = None,
         callback_number: str | None = None,
+        waiting_policy: WaitingPolicy | None = None,
     ) -> QueueOutcome:
         """Queue `call` and wait: until its conversation with an agent ended, or it left.
 
@@ -185,8 +188,34 @@ class LiveAcd:
         self._settle()
         if call.ended:
             self._caller_gone(waiting)
+        elif waiting_policy is not None and not waiting.done.done() and not waiting.connected:
+            waiting.company = self._loop.create_task(self._company(waiting, waiting_policy))
         # `_finish` forgets the contact, except a callback's: it keeps its place.
         return await asyncio.shield(waiting.done)
+
+    async def _company(self, waiting: _Waiting, policy: WaitingPolicy) -> None:
+        """Keep the caller company until an agent answers or the caller leaves."""
+        contact_id = waiting.request.contact_id
+
+        def place() -> tuple[int | None, float | None]:
+            try:
+                return (
+                    self.engine.position(contact_id),
+                    self.engine.expected_wait(contact_id, self.now()),
+                )
+            except RoutingError:  # being offered right now: no place in the line to tell
+                return None, None
+
+        async def callback() -> None:
+            self.request_callback(contact_id)
+
+        with contextlib.suppress(CallEnded):
+            await keep_company(waiting.call, policy, place, callback)
+
+    def _stop_company(self, waiting: _Waiting) -> None:
+        if waiting.company is not None and waiting.company is not asyncio.current_task():
+            waiting.company.cancel()
+        waiting.company = None
 
     def book_callback(
         self, core: SipCore, call: Call, request: ContactRequest, number: str
@@ -245,6 +274,7 @@ class LiveAcd:
     ) -> None:
         for task in waiting.rings.values():
             task.cancel()
+        self._stop_company(waiting)
         for offer in waiting.offers:
             if offer.ended_at is None:
                 offer.outcome, offer.ended_at = "withdrawn", self.wall()
@@ -371,6 +401,7 @@ class LiveAcd:
             agent_call.terminate("offer-withdrawn")
             return
         waiting.connected = True
+        self._stop_company(waiting)
         self._close_offer(waiting, agent_id, "answered")
         answered_at = self.wall()
         self._settle()

@@ -27,6 +27,7 @@ from seatline.live.bus import EventBus, LiveEvent
 from seatline.live.config import NumberEntry, TenantConfig, load_tenants
 from seatline.live.flow_driver import FlowReport, drive_flow
 from seatline.live.records import CallFacts, contact_record
+from seatline.live.waiting import WaitingPolicy
 from seatline.routing import (
     AgentStateChanged,
     ContactRequest,
@@ -146,7 +147,9 @@ class _Services:
             requirement=action.requirement,
         )
         try:
-            return await self.desk.acd.enqueue(call, request, self.recording)
+            return await self.desk.acd.enqueue(
+                call, request, self.recording, waiting_policy=self.center.waiting_policy
+            )
         except RoutingError as error:
             log.error("cannot queue %s in %s: %s", self.contact_id, action.queue, error)
             now = self.desk.acd.wall()
@@ -220,6 +223,7 @@ class ContactCenter:
         self.data_dir = data_dir
         self.refresh_seconds = refresh_seconds
         self.bus = bus or EventBus()
+        self.waiting_policy = WaitingPolicy()
         self.desks: dict[uuid.UUID, TenantDesk] = {}
         self.numbers: dict[str, NumberEntry] = {}
         self.saved: list[uuid.UUID] = []  # contact ids saved by this node, newest last
