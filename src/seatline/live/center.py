@@ -26,6 +26,7 @@ from seatline.live.acd import NO_PHONE, LiveAcd, QueueOutcome
 from seatline.live.bus import EventBus, LiveEvent
 from seatline.live.config import NumberEntry, TenantConfig, load_tenants
 from seatline.live.flow_driver import FlowReport, drive_flow
+from seatline.live.lookups import webhook_lookup
 from seatline.live.records import CallFacts, contact_record
 from seatline.live.waiting import WaitingPolicy
 from seatline.routing import (
@@ -130,7 +131,7 @@ class _Services:
                 log.warning("lookup in %s failed: %s", source.target, error)
                 return e.LookupFailed(str(error))
             return e.LookupResult(values is not None, dict(values or {}))
-        return await _webhook(source, key)
+        return await webhook_lookup(source, key)
 
     async def enqueue(self, call: Call, action: a.Enqueue) -> QueueOutcome:
         """Queue the caller in the tenant's engine; the conversation is recorded."""
@@ -179,32 +180,6 @@ class _Services:
     def voicemail_path(self, call: Call) -> Path:
         """Voicemail next to the recordings, named after the contact."""
         return self.recording.with_name(f"{self.contact_id}-voicemail.wav")
-
-
-async def _webhook(source: LookupSource, key: str) -> e.LookupResult | e.LookupFailed:
-    """GET `source.target?key=…` (https only, validated with the flow) and read a JSON object."""
-    import httpx
-
-    try:
-        async with httpx.AsyncClient(timeout=source.timeout_seconds) as client:
-            response = await client.get(source.target, params={"key": key})
-    except httpx.HTTPError as error:
-        return e.LookupFailed(f"webhook: {type(error).__name__}")
-    if response.status_code == 404:
-        return e.LookupResult(False)
-    if response.status_code != 200:
-        return e.LookupFailed(f"webhook answered {response.status_code}")
-    try:
-        body = response.json()
-    except ValueError:
-        return e.LookupFailed("webhook did not answer JSON")
-    if not isinstance(body, dict):
-        return e.LookupFailed("webhook did not answer a JSON object")
-    return e.LookupResult(True, {str(k): v for k, v in body.items() if _scalar(v)})
-
-
-def _scalar(value: object) -> bool:
-    return value is None or isinstance(value, str | int | float | bool)
 
 
 class ContactCenter:
