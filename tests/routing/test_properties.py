@@ -24,6 +24,7 @@ from seatline.routing import (
     QueueConfig,
     RoutingEngine,
     RoutingError,
+    RoutingEvent,
     Strategy,
 )
 
@@ -120,6 +121,7 @@ class Model:
             elif isinstance(event, Answered):
                 assert self.ring.pop(event.contact_id) == {event.agent_id}
                 self.connected[event.contact_id] = event.agent_id
+            self.note(event)
         snapshot = self.engine.snapshot(self.now)
         for agent in snapshot.agents:
             capacity = AGENTS[agent.agent_id].capacity
@@ -138,6 +140,9 @@ class Model:
         waiting = sum(q.waiting for q in snapshot.queues)
         live = [c for c in self.arrived if not self.ended[c]]
         assert len(live) == waiting + len(self.ring) + len(self.connected), "contact lost"
+
+    def note(self, event: RoutingEvent) -> None:
+        """Hook for subclasses that follow more events."""
 
     def pick(self, pool: list[str], index: int) -> str | None:
         return pool[index % len(pool)] if pool else None

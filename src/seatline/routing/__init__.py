@@ -23,6 +23,12 @@ Note for the simulator and the switch adapter:
   who declined, and `contact_finished(..., wrap_up=x)` overrides the queue's wrap-up.
 * Every contact gets exactly one `Ended` (completed, abandoned, rejected, voicemail, callback
   cancelled); a `ToCallback` contact stays queued and comes back as a `DialCallback`.
+* Configuration applies live: `update_queue` / `update_agent`, and `remove_agent` (a busy
+  agent leaves when its contacts end; ringing offers go back in line) and `remove_queue`
+  (waiting and ringing contacts move to `move_to`; without it `QueueNotEmpty` if anyone
+  waits). They announce `AgentRemoved`, `ContactMoved` and `QueueRemoved`.
+* Announcements: `position(contact_id)`, `waiting_order(queue, channel)` and
+  `expected_wait(contact_id, now)` answer on demand and cost nothing on the routing paths.
 * Errors: misuse raises a `RoutingError` subclass (unknown ids, illegal agent transitions,
   answering a contact that is not ringing that agent); ordinary traffic never raises.
 """
@@ -54,6 +60,7 @@ from .errors import (
     DuplicateId,
     IllegalAgentTransition,
     IllegalContactOperation,
+    QueueNotEmpty,
     RequirementSyntaxError,
     RoutingError,
     UnknownAgent,
@@ -62,14 +69,17 @@ from .errors import (
 )
 from .events import (
     Abandoned,
+    AgentRemoved,
     AgentStateChanged,
     Answered,
     CallbackRequested,
+    ContactMoved,
     Ended,
     EndReason,
     Enqueued,
     Offered,
     Overflowed,
+    QueueRemoved,
     RoutingEvent,
 )
 from .expr import Requirement, compile_requirement
@@ -79,6 +89,7 @@ __all__ = [
     "TRANSITIONS",
     "Abandoned",
     "AgentConfig",
+    "AgentRemoved",
     "AgentSnapshot",
     "AgentState",
     "AgentStateChanged",
@@ -88,6 +99,7 @@ __all__ = [
     "CancelOffer",
     "Channel",
     "ConfigError",
+    "ContactMoved",
     "ContactRequest",
     "Decision",
     "DialCallback",
@@ -104,6 +116,8 @@ __all__ = [
     "OverflowStep",
     "Overflowed",
     "QueueConfig",
+    "QueueNotEmpty",
+    "QueueRemoved",
     "QueueSnapshot",
     "Reject",
     "Requirement",

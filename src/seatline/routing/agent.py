@@ -88,6 +88,7 @@ class Agent:
         "config",
         "lanes",
         "last_free",
+        "leaving",
         "load",
         "logged_in",
         "memberships",
@@ -128,6 +129,8 @@ class Agent:
         self.pools: dict[Channel, list[AgentPool]] = {c: [] for c in Channel}  # to park in
         self.parked: dict[Channel, bool] = dict.fromkeys(Channel, False)  # counted in pool.live
         self.sticky: list[Contact] = []  # contacts waiting for this agent only (sticky)
+        # Removed while on a contact: takes no new work and leaves when its last slot frees.
+        self.leaving = False
 
     def can_take(self, channel: Channel) -> bool:
         """Whether a new offer on `channel` is possible right now."""

@@ -1,4 +1,4 @@
-"""The engine's core: its state and the matching, bookkeeping and timer primitives.
+"""The engine's core: its state and the matching and bookkeeping primitives.
 
 `RoutingEngine` (engine.py) is the public face and validates every call; this class holds
 what the public methods share and must never be used on its own. Two directions of matching,
@@ -17,17 +17,12 @@ import heapq
 import random
 
 from .agent import SLOT_STATE, TRANSITIONS, Agent, Slot
-from .config import Channel, OverflowAction
+from .config import Channel
 from .contact import Contact
 from .decisions import (
-    CancelOffer,
     Decision,
     DialCallback,
     Offer,
-    Overflow,
-    Reject,
-    ToCallback,
-    ToVoicemail,
 )
 from .errors import (
     IllegalAgentTransition,
@@ -36,11 +31,11 @@ from .errors import (
     UnknownQueue,
 )
 from .events import (
+    AgentRemoved,
     AgentStateChanged,
     Ended,
     EndReason,
     Offered,
-    Overflowed,
     RoutingEvent,
 )
 from .expr import Requirement
@@ -49,21 +44,19 @@ from .lanes import COMPACT_SLACK, AgentKey, AgentPool, PoolKey
 from .members import (
     AGENT_AVAILABLE,
     AGENT_NOT_READY,
+    AGENT_ON_CONTACT,
     CONTACT_DONE,
     CONTACT_OFFERED,
     CONTACT_STICKY,
     CONTACT_WAITING,
-    SLOT_WRAP,
     STRATEGY_RING_ALL,
     STRATEGY_ROUND_ROBIN,
     TIMER_MAX_WAIT,
     TIMER_OFFER_TIMEOUT,
     TIMER_OVERFLOW,
-    TIMER_STICKY_END,
-    TIMER_WRAP_END,
 )
 from .queue import Queue
-from .timers import TimerEntry, Timers
+from .timers import Timers
 
 WAITING_PHASES = (CONTACT_WAITING, CONTACT_STICKY)
 
@@ -82,6 +75,7 @@ class EngineCore:
         "_pools",
         "_queued",
         "_queues",
+        "_retired",
         "_rng",
         "_timer_heap",
         "_timers",
@@ -90,6 +84,8 @@ class EngineCore:
     def __init__(self, rng: random.Random | None = None) -> None:
         self._rng = rng if rng is not None else random.Random(0)
         self._queues: dict[str, Queue] = {}
+        # Removed queues whose connected contacts still finish there (wrap-up, handle time).
+        self._retired: dict[str, Queue] = {}
         self._agents: dict[str, Agent] = {}
         self._contacts: dict[str, Contact] = {}
         self._timers = Timers()
@@ -139,10 +135,13 @@ class EngineCore:
         self, agent: Agent, queue: Queue, memo: dict[Requirement, bool] | None = None
     ) -> bool:
         """Make the agent a member of the queue's levels it matches; False if none."""
+        if agent.leaving:
+            return False  # removed: it only finishes what it holds
         levels = queue.member_levels(agent, memo)
         if not levels:
             return False
         agent.memberships[queue.name] = levels
+        queue.members[agent.agent_id] = agent
         for channel, capacity in agent.capacity.items():
             if capacity > 0:
                 for level in levels:
@@ -152,6 +151,9 @@ class EngineCore:
     def _leave(self, agent: Agent, name: str) -> None:
         if agent.memberships.pop(name, None) is None:
             return
+        queue = self._queues.get(name)
+        if queue is not None:
+            del queue.members[agent.agent_id]
         for channel, lanes in agent.lanes.items():
             agent.lanes[channel] = [lane for lane in lanes if lane.queue != name]
 
@@ -286,6 +288,24 @@ class EngineCore:
         if worked:
             agent.last_free[slot.channel] = now
 
+    def _agent_leaves(self, agent: Agent, now: float) -> None:
+        """A slot of a removed agent freed: it goes once nothing else holds it."""
+        if agent.slots:
+            self._sync(agent, now)
+        else:
+            self._drop_agent(agent, now)
+
+    def _drop_agent(self, agent: Agent, now: float) -> None:
+        """Forget a removed agent that holds no contact: offline, then `AgentRemoved`."""
+        if agent.state is AGENT_ON_CONTACT:
+            self._sync(agent, now)  # ON_CONTACT → OFFLINE is illegal: pass by NOT_READY
+        agent.logged_in = False
+        agent.ready = False
+        agent.reason = None
+        self._sync(agent, now)
+        del self._agents[agent.agent_id]
+        self._events.append(AgentRemoved(now, agent.agent_id))
+
     # -- contacts ------------------------------------------------------------------------
     def _sticky_agent(self, contact: Contact, queue: Queue) -> Agent | None:
         preferred = contact.request.preferred_agent
@@ -293,6 +313,8 @@ class EngineCore:
             return None
         agent = self._agents.get(preferred)
         if agent is None or not agent.logged_in or not agent.capacity[contact.channel]:
+            return None
+        if agent.leaving:
             return None
         return agent
 
@@ -417,122 +439,3 @@ class EngineCore:
         contact.generation += 1
         del self._contacts[contact.contact_id]
         self._events.append(Ended(now, contact.contact_id, contact.home, reason, None))
-
-    # -- timers --------------------------------------------------------------------------
-    def _fire(self, now: float, inclusive: bool) -> None:
-        heap = self._timer_heap
-        pop = heapq.heappop
-        while heap:
-            due = heap[0][0]
-            if due > now or (due == now and not inclusive):
-                break
-            entry = pop(heap)
-            # Most timers are stale (the timeout of an offer that was answered): the inline
-            # generation test drops them without the two calls of the full check.
-            target = entry[3]
-            if target.generation != entry[4]:
-                continue
-            if entry[2] is TIMER_WRAP_END:  # the usual live timer: skip two calls
-                if target.phase is SLOT_WRAP:
-                    self._wrap_end(target, due)
-            elif self._timer_live(entry):
-                self._dispatch(entry, due)
-
-    def _timer_live(self, entry: TimerEntry) -> bool:
-        target = entry[3]
-        if target.generation != entry[4]:
-            return False
-        kind = entry[2]
-        if kind is TIMER_WRAP_END:
-            return bool(target.phase is SLOT_WRAP)
-        if kind is TIMER_OFFER_TIMEOUT:
-            return bool(target.phase is CONTACT_OFFERED)
-        if kind is TIMER_STICKY_END:
-            return bool(target.phase is CONTACT_STICKY)
-        return bool(target.phase in WAITING_PHASES and not target.callback)
-
-    def _dispatch(self, entry: TimerEntry, now: float) -> None:
-        kind, target = entry[2], entry[3]
-        if kind is TIMER_WRAP_END:
-            self._wrap_end(target, now)
-        elif kind is TIMER_OFFER_TIMEOUT:
-            self._offer_timeout(target, now)
-        elif kind is TIMER_STICKY_END:
-            contact: Contact = target
-            contact.phase = CONTACT_WAITING
-            contact.generation += 1
-            if not self._route(contact, now):
-                self._enqueue(contact)
-        elif kind is TIMER_OVERFLOW:
-            self._overflow(target, entry[5], now)
-        else:
-            self._exit(target, self._queues[target.home].config.max_wait_action, "max wait", now)
-
-    def _wrap_end(self, slot: Slot, now: float) -> None:
-        """A wrap-up ended: free its slot, then give the agent a contact or park it."""
-        agent, channel = slot.agent, slot.channel
-        # Inlined _release(slot, now, worked=True): this runs once per contact.
-        del agent.slots[slot.contact_id]
-        agent.load[channel] -= 1
-        slot.generation += 1
-        agent.last_free[channel] = now
-        self._sync(agent, now)
-        self._agent_free(agent, channel, now)
-
-    def _offer_timeout(self, contact: Contact, now: float) -> None:
-        not_ready = self._queues[contact.home].config.no_answer_not_ready
-        slots = list(contact.offers.values())
-        contact.offers = {}
-        for slot in slots:
-            agent = slot.agent
-            self._decisions.append(CancelOffer(contact.contact_id, agent.agent_id, "no answer"))
-            self._release(slot, now, worked=False)
-            if not_ready:
-                agent.ready = False
-                agent.reason = "no answer"
-                self._unpark(agent)
-            else:
-                contact.declined.add(agent.agent_id)
-            self._sync(agent, now)
-        self._requeue(contact, now)
-        for slot in slots:
-            self._refresh_agent(slot.agent, now)
-
-    def _overflow(self, contact: Contact, index: int, now: float) -> None:
-        queue = self._queues[contact.home]
-        steps = queue.config.overflow
-        if index != contact.next_step or index >= len(steps):
-            return
-        step = steps[index]
-        contact.next_step = index + 1
-        targets = tuple(name for name in step.queues if name in self._queues)
-        self._decisions.append(
-            Overflow(contact.contact_id, queue.name, index, step.action, targets)
-        )
-        self._events.append(Overflowed(now, contact.contact_id, queue.name, index, step.action))
-        if step.action is OverflowAction.RELAX:
-            contact.placements[queue.name] = queue.step_level[index]
-        elif step.action is OverflowAction.WIDEN:
-            for name in targets:
-                contact.placements.setdefault(name, 0)
-        else:
-            self._exit(contact, step.action, f"overflow step {index}", now)
-            return
-        if contact.phase is CONTACT_STICKY:
-            self._schedule_wait(contact, with_max_wait=False)
-            return
-        contact.generation += 1
-        if not self._route(contact, now):
-            self._enqueue(contact)
-
-    def _exit(self, contact: Contact, action: OverflowAction, why: str, now: float) -> None:
-        """Take a contact out of the line: voicemail, reject, or turn it into a callback."""
-        if action is OverflowAction.CALLBACK:
-            self._make_callback(contact)
-            self._decisions.append(ToCallback(contact.contact_id, contact.home))
-        elif action is OverflowAction.VOICEMAIL:
-            self._decisions.append(ToVoicemail(contact.contact_id, contact.home))
-            self._end(contact, EndReason.VOICEMAIL, now)
-        else:
-            self._decisions.append(Reject(contact.contact_id, contact.home, why))
-            self._end(contact, EndReason.REJECTED, now)

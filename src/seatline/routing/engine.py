@@ -3,7 +3,9 @@
 It owns queues, agents and contacts and turns driver calls (contact arrived, offer answered,
 agent ready, `advance(now)`) into decisions and statistics events. It never reads a clock,
 sleeps or does I/O, and its only randomness is the injected `random.Random`. The machinery
-behind these methods (matching, bookkeeping, timers) lives in core.py.
+behind these methods lives in core.py (matching, bookkeeping) and timerwork.py (timers);
+removing agents and queues live is in removal.py, positions and expected waits for
+announcements in estimates.py.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ import heapq
 from .agent import Agent, Slot
 from .config import AgentConfig, Channel, ContactRequest, QueueConfig
 from .contact import Contact
-from .core import WAITING_PHASES, EngineCore
+from .core import WAITING_PHASES
 from .decisions import (
     CancelOffer,
     Decision,
@@ -26,6 +28,7 @@ from .errors import (
     UnknownContact,
     UnknownQueue,
 )
+from .estimates import WaitEstimates
 from .events import (
     Abandoned,
     AgentStateChanged,
@@ -53,11 +56,12 @@ from .members import (
     TIMER_STICKY_END,
     TIMER_WRAP_END,
 )
-from .queue import Queue
+from .queue import HANDLE_WINDOW, Queue
+from .removal import LiveRemovals
 from .snapshot import AgentSnapshot, QueueSnapshot, Snapshot
 
 
-class RoutingEngine(EngineCore):
+class RoutingEngine(LiveRemovals, WaitEstimates):
     """Queues, agents and waiting contacts; events and `now` in, decisions out."""
 
     __slots__ = ()
@@ -69,6 +73,7 @@ class RoutingEngine(EngineCore):
             raise DuplicateId(f"queue {config.name!r} already exists")
         queue = Queue(config, self._compile, self._pool_for, self._rng)
         self._queues[config.name] = queue
+        self._retired.pop(config.name, None)
         for agent in self._agents.values():
             if self._join(agent, queue):  # only members have new pools to be parked in
                 self._regroup(agent)
@@ -104,7 +109,13 @@ class RoutingEngine(EngineCore):
 
     def add_agent(self, config: AgentConfig, now: float) -> None:
         """Add an agent (offline) and precompute the queues it may serve."""
-        if config.agent_id in self._agents:
+        known = self._agents.get(config.agent_id)
+        if known is not None:
+            if known.leaving:
+                raise DuplicateId(
+                    f"agent {config.agent_id!r} is being removed: it leaves when its current"
+                    " contact ends, add it again after that"
+                )
             raise DuplicateId(f"agent {config.agent_id!r} already exists")
         self._agent_seq += 1
         agent = Agent(config, self._agent_seq, now)
@@ -153,6 +164,8 @@ class RoutingEngine(EngineCore):
             self._fire(now, inclusive=False)
         if not agent.logged_in:
             raise IllegalAgentTransition(agent_id, agent.state, AGENT_AVAILABLE, "offline")
+        if agent.leaving:
+            raise IllegalAgentTransition(agent_id, agent.state, AGENT_AVAILABLE, "being removed")
         if agent.ready:
             return
         agent.ready = True
@@ -205,6 +218,8 @@ class RoutingEngine(EngineCore):
                     orphans.append(contact)
             self._release(slot, now, worked=False)
         self._sync(agent, now)
+        if agent.leaving:
+            self._drop_agent(agent, now)
         for contact in orphans:
             self._requeue(contact, now)
 
@@ -319,12 +334,22 @@ class RoutingEngine(EngineCore):
             raise IllegalContactOperation(f"contact {contact_id!r} is not connected")
         (slot,) = contact.offers.values()
         agent = slot.agent
-        agent.talk_time += now - slot.since
+        talk = now - slot.since
+        agent.talk_time += talk
         contact.phase = CONTACT_DONE
         del self._contacts[contact_id]
         self._events.append(Ended(now, contact_id, contact.home, END_COMPLETED, agent.agent_id))
+        # A queue removed during the talk still knows its wrap-up (see remove_queue).
+        queue = self._queues.get(contact.home) or self._retired[contact.home]
         if wrap_up is None:
-            wrap_up = self._queues[contact.home].config.wrap_up
+            wrap_up = queue.config.wrap_up
+        # Inlined HandleTime update (queue.py): the recent handle time behind expected_wait.
+        handling = queue.handling[contact.channel]
+        count = handling.count + 1
+        handling.count = count
+        handling.mean += (talk + wrap_up - handling.mean) / (
+            count if count < HANDLE_WINDOW else HANDLE_WINDOW
+        )
         if wrap_up > 0:
             slot.phase = SLOT_WRAP
             slot.since = now
@@ -332,6 +357,9 @@ class RoutingEngine(EngineCore):
             self._sync(agent, now)
             return
         self._release(slot, now, worked=True)
+        if agent.leaving:
+            self._agent_leaves(agent, now)
+            return
         self._sync(agent, now)
         self._agent_free(agent, slot.channel, now)
 
@@ -403,7 +431,7 @@ class RoutingEngine(EngineCore):
         return events
 
     def snapshot(self, now: float) -> Snapshot:
-        """Queues (waiting, longest wait) and agents (state, reason, time in state) at `now`."""
+        """Queues (waiting, longest wait) and agents (state, reason, time in state, leaving)."""
         offered: dict[str, int] = {}
         for contact in self._contacts.values():
             if contact.phase is CONTACT_OFFERED:
@@ -425,6 +453,7 @@ class RoutingEngine(EngineCore):
                 reason=a.reason if a.state is AGENT_NOT_READY else None,
                 time_in_state=now - a.since,
                 load={c: n for c, n in a.load.items() if a.capacity[c] or n},
+                leaving=a.leaving,
             )
             for a in self._agents.values()
         )

@@ -40,6 +40,19 @@ class ConfigError(RoutingError, ValueError):
     """A configuration object that cannot work (bad numbers, unknown overflow target...)."""
 
 
+class QueueNotEmpty(RoutingError):
+    """A queue removed without `move_to` while contacts wait in it or ring its agents."""
+
+    def __init__(self, queue: str, waiting: int, ringing: int) -> None:
+        self.queue = queue
+        self.waiting = waiting
+        self.ringing = ringing
+        super().__init__(
+            f"queue {queue!r} has {waiting} waiting and {ringing} ringing contacts:"
+            " remove it with move_to=<another queue> so nobody is dropped"
+        )
+
+
 class IllegalAgentTransition(RoutingError):
     """An agent state change that the transition table does not allow."""
 

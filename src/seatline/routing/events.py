@@ -115,6 +115,37 @@ class AgentStateChanged:
     reason: str | None
 
 
+@fast_init
+@dataclass(frozen=True)
+class AgentRemoved:
+    """An agent left the configuration (after its last contact, if it was busy)."""
+
+    at: float
+    agent_id: str
+
+
+@fast_init
+@dataclass(frozen=True)
+class ContactMoved:
+    """A contact of a removed queue moved to `to_queue`, keeping its arrival and priority."""
+
+    at: float
+    contact_id: str
+    from_queue: str
+    to_queue: str
+
+
+@fast_init
+@dataclass(frozen=True)
+class QueueRemoved:
+    """A queue left the configuration; `moved` of its contacts went to `moved_to`."""
+
+    at: float
+    queue: str
+    moved_to: str | None
+    moved: int
+
+
 RoutingEvent = (
     Enqueued
     | Offered
@@ -124,4 +155,7 @@ RoutingEvent = (
     | CallbackRequested
     | Ended
     | AgentStateChanged
+    | AgentRemoved
+    | ContactMoved
+    | QueueRemoved
 )

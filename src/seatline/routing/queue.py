@@ -24,6 +24,27 @@ RequirementCompiler = Callable[[str], Requirement]
 PoolFinder = Callable[[PoolKey, AgentKey, bool], AgentPool]
 
 
+HANDLE_WINDOW = 50  # handle times averaged over about this many recent contacts
+DEFAULT_TALK_TIME = 180.0  # assumed talk seconds until a queue has measured one contact
+
+
+class HandleTime:
+    """Recent handle time (talk + wrap-up) of one queue and channel."""
+
+    __slots__ = ("count", "mean")
+
+    def __init__(self) -> None:
+        # The engine updates both inline when a contact finishes (once per contact): the
+        # plain mean of the first HANDLE_WINDOW contacts, then an exponential average that
+        # weighs the last ~HANDLE_WINDOW, so the estimate follows the day's traffic.
+        self.count = 0
+        self.mean = 0.0
+
+    def seconds(self, wrap_up: float) -> float:
+        """The measured mean, or a typical talk time plus `wrap_up` before any measure."""
+        return self.mean if self.count else DEFAULT_TALK_TIME + wrap_up
+
+
 class Queue:
     """A queue's config plus everything precomputed from it."""
 
@@ -32,9 +53,11 @@ class Queue:
         "best_skill",
         "callbacks",
         "config",
+        "handling",
         "lanes",
         "levels",
         "linear_rank",
+        "members",
         "name",
         "rng",
         "rr_seq",
@@ -55,6 +78,8 @@ class Queue:
         self.rr_seq = 0
         self.waiting: dict[str, Contact] = {}  # home contacts STICKY or WAITING, by arrival
         self.callbacks = 0
+        self.members: dict[str, Agent] = {}  # agents of any level, kept by the engine's joins
+        self.handling = {channel: HandleTime() for channel in Channel}  # for expected_wait
         self.configure(config, compile_, pool_for)
 
     def configure(

@@ -21,13 +21,14 @@ class QueueSnapshot:
 
 @dataclass(frozen=True, slots=True)
 class AgentSnapshot:
-    """One agent: state with reason and time in state, and current load per channel."""
+    """One agent: state with reason and time in state, load per channel, pending removal."""
 
     agent_id: str
     state: AgentState
     reason: str | None
     time_in_state: float
     load: dict[Channel, int]
+    leaving: bool = False  # removed while busy: leaves when its current contacts end
 
 
 @dataclass(frozen=True, slots=True)
