@@ -67,7 +67,12 @@ class Floor:
         return phone
 
     def number(
-        self, service: str, queue: str, vip: bool = False, policy: WaitingPolicy | None = None
+        self,
+        service: str,
+        queue: str,
+        vip: bool = False,
+        policy: WaitingPolicy | None = None,
+        unstaffed_voicemail: bool = False,
     ) -> None:
         """Answer and queue (VIP when asked), recording the caller's leg."""
 
@@ -76,7 +81,9 @@ class Floor:
             self.contacts[service] = call.id
             request = ContactRequest(call.id, queue, vip=vip)
             call.start_recording(self.tmp / f"{service}.wav")  # the wait included
-            self.outcomes[service] = await self.acd.enqueue(call, request, waiting_policy=policy)
+            self.outcomes[service] = await self.acd.enqueue(
+                call, request, waiting_policy=policy, leave_when_unstaffed=unstaffed_voicemail
+            )
 
         self.switch.router.add(service, queue_app)
 
@@ -258,3 +265,14 @@ async def test_waiting_caller_hears_music_and_news_and_takes_a_callback(floor: F
     _, heard = channel_rms(floor.tmp / "7721.wav")
     assert heard > 100  # music on hold and the announcement went to the caller
     await busy
+
+
+async def test_nobody_logged_in_sends_the_caller_to_voicemail_at_once(floor: Floor) -> None:
+    floor.number("7730", "sales", unstaffed_voicemail=True)
+    result = await run_sipp(
+        "uac_wait_bye.xml", floor.switch.port, floor.switch.sipp_port, "-m", "1", service="7730"
+    )
+    assert result.returncode == 0, result.errors[:2000]
+    outcome = floor.outcomes["7730"]
+    assert outcome.result is QueueResult.VOICEMAIL
+    assert outcome.wait < 1.0  # not after the overflow or max wait: there was nobody at all

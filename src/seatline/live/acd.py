@@ -161,12 +161,14 @@ class LiveAcd:
         record_to: Path | None = None,
         callback_number: str | None = None,
         waiting_policy: WaitingPolicy | None = None,
+        leave_when_unstaffed: bool = False,
     ) -> QueueOutcome:
         """Queue `call` and wait: until its conversation with an agent ended, or it left.
 
         A caller who leaves with a callback keeps the place; `callback_number` (the caller's
         number by default) is dialled once an agent takes it, and `on_callback` reports how
-        that call went.
+        that call went. With `leave_when_unstaffed`, a caller nobody ready could serve goes
+        to voicemail at once instead of waiting.
         """
         if request.contact_id in self._waiting:
             raise RoutingError(f"contact {request.contact_id!r} is already queued")
@@ -186,12 +188,26 @@ class LiveAcd:
             del self._waiting[request.contact_id]
             raise
         self._settle()
+        if leave_when_unstaffed and self._unstaffed(waiting):
+            # Nobody ready can take the call: waiting would be in vain, so the queue's
+            # voicemail takes it now (the flow decides what voicemail means).
+            self.engine.send_to_voicemail(request.contact_id, self.now())
+            self._settle()
         if call.ended:
             self._caller_gone(waiting)
         elif waiting_policy is not None and not waiting.done.done() and not waiting.connected:
             waiting.company = self._loop.create_task(self._company(waiting, waiting_policy))
         # `_finish` forgets the contact, except a callback's: it keeps its place.
         return await asyncio.shield(waiting.done)
+
+    def _unstaffed(self, waiting: _Waiting) -> bool:
+        """Whether a still-waiting contact has no ready agent who could ever take it."""
+        if waiting.done.done() or waiting.connected or waiting.rings:
+            return False
+        try:
+            return self.engine.expected_wait(waiting.request.contact_id, self.now()) is None
+        except RoutingError:
+            return False
 
     async def _company(self, waiting: _Waiting, policy: WaitingPolicy) -> None:
         """Keep the caller company until an agent answers or the caller leaves."""

@@ -149,7 +149,11 @@ class _Services:
         )
         try:
             return await self.desk.acd.enqueue(
-                call, request, self.recording, waiting_policy=self.center.waiting_policy
+                call,
+                request,
+                self.recording,
+                waiting_policy=self.center.waiting_policy,
+                leave_when_unstaffed=True,
             )
         except RoutingError as error:
             log.error("cannot queue %s in %s: %s", self.contact_id, action.queue, error)

@@ -20,6 +20,7 @@ from .decisions import (
     CancelOffer,
     Decision,
     Reject,
+    ToVoicemail,
 )
 from .errors import (
     DuplicateId,
@@ -385,6 +386,16 @@ class RoutingEngine(LiveRemovals, WaitEstimates):
         for slot in slots:
             self._sync(slot.agent, now)
             self._refresh_agent(slot.agent, now)
+
+    def send_to_voicemail(self, contact_id: str, now: float) -> None:
+        """A waiting contact leaves for voicemail (e.g. nobody can serve it): `ToVoicemail`."""
+        contact = self._contact(contact_id)
+        if self._timer_heap and self._timer_heap[0][0] < now:
+            self._fire(now, inclusive=False)
+        if contact.phase not in WAITING_PHASES:
+            raise IllegalContactOperation(f"contact {contact_id!r} is not waiting")
+        self._decisions.append(ToVoicemail(contact_id, contact.home))
+        self._end(contact, EndReason.VOICEMAIL, now)
 
     def request_callback(self, contact_id: str, now: float) -> None:
         """Virtual hold: the caller hangs up but keeps the place; `DialCallback` comes later."""
