@@ -126,19 +126,32 @@ async def test_demo_menu_reaches_the_agent_and_the_record_survives_kill_9(
         assert result.returncode == 0, result.errors[:3000] + node.log()
         established = await phone.wait_event("CALL_ESTABLISHED")
         assert established
+        # Self-service: 1, then an order number; the flow says its status, no agent involved.
+        # (Not 1 then 1…: a second play_dtmf action starting with the key the previous one
+        # ended with arrives as a repeat of that event and is dropped; not yet looked into.)
+        keys = [(800, "1"), (1500, "87654321#")]
+        served = keys_scenario(tmp_path / "served.xml", keys, then_ms=None, speak=True)
+        result = await run_sipp(served, node.sip, free_port(), "-m", "1", service="9100")
+        assert result.returncode == 0, result.errors[:3000] + node.log()
         token = await asyncio.to_thread(node.login, "supervisor@demo", "demo-supervisor")
         for _ in range(50):
             records = await contacts(node, token)
-            if records:
+            if len(records) == 2:
                 break
             await asyncio.sleep(0.1)
-        (record,) = records
-        await node.kill()  # right after the record is visible: nothing may be in flight
+        await node.kill()  # right after the records are visible: nothing may be in flight
         await node.start(demo=False)
         token = await asyncio.to_thread(node.login, "supervisor@demo", "demo-supervisor")
-        (after,) = await contacts(node, token)
-        assert after["id"] == record["id"]
-        detail = await asyncio.to_thread(node.get, f"/api/contacts/{after['id']}", token)
+        after = await contacts(node, token)
+        assert [r["id"] for r in after] == [r["id"] for r in records]
+        self_served, queued = after
+        print(
+            "DEBUG", [(r["outcome"], r["arrived_at"], r["flow_path"], r["inputs"]) for r in after]
+        )
+        assert self_served["outcome"] == "self_service" and self_served["agent_id"] is None
+        assert self_served["inputs"] == {"main-menu": ["1"], "ask-order": ["87654321"]}
+        assert self_served["flow_path"][-2:] == ["tell-status", "bye"]
+        detail = await asyncio.to_thread(node.get, f"/api/contacts/{queued['id']}", token)
     finally:
         await phone.stop()
         await node.stop()
