@@ -127,8 +127,9 @@ async def test_demo_menu_reaches_the_agent_and_the_record_survives_kill_9(
         established = await phone.wait_event("CALL_ESTABLISHED")
         assert established
         # Self-service: 1, then an order number; the flow says its status, no agent involved.
-        # (Not 1 then 1…: a second play_dtmf action starting with the key the previous one
-        # ended with arrives as a repeat of that event and is dropped; not yet looked into.)
+        # (Not 1 then 1…: SIPp sends a second play_dtmf action's first key with the RTP
+        # timestamp of the previous action's last key, so the same key twice is, per RFC
+        # 4733, the same event, and a receiver rightly drops it.)
         keys = [(800, "1"), (1500, "87654321#")]
         served = keys_scenario(tmp_path / "served.xml", keys, then_ms=None, speak=True)
         result = await run_sipp(served, node.sip, free_port(), "-m", "1", service="9100")
