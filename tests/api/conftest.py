@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from seatline.api import create_app
 from seatline.api.tokens import issue_token
 from seatline.config import load_settings
+from seatline.live.bus import EventBus
 from seatline.store.agents import create_agent
 from seatline.store.db import Database
 from seatline.store.enums import (
@@ -53,10 +54,16 @@ PASSWORD = "correct-horse"
 
 
 @pytest.fixture
-def app(database: Database, tmp_path: Path) -> FastAPI:
+def bus() -> EventBus:
+    """The live event bus of one test's app (its own, so tests never see each other's events)."""
+    return EventBus()
+
+
+@pytest.fixture
+def app(database: Database, tmp_path: Path, bus: EventBus) -> FastAPI:
     """The Seatline app over the test database."""
     settings = load_settings({"data_dir": tmp_path, "secret_key": SECRET}, create_secret=False)
-    return create_app(settings, database)
+    return create_app(settings, database, bus)
 
 
 @dataclass

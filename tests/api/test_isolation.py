@@ -14,7 +14,7 @@ from typing import Any
 import httpx
 import pytest
 from fastapi import FastAPI
-from fastapi.routing import APIRoute
+from fastapi.routing import APIRoute, APIWebSocketRoute
 
 from seatline.api.deps import TENANT_HEADER
 from seatline.store.enums import Role
@@ -64,7 +64,12 @@ PLAIN_POSTS = {
     "/api/lookup-tables",
 }
 # Bodies for {item_id} routes that need one, so the lookup (not validation) gives the answer.
-ITEM_BODIES = {("PUT", "/api/contacts/{item_id}/disposition"): {"code": "sale"}}
+ITEM_BODIES = {
+    ("PUT", "/api/contacts/{item_id}/disposition"): {"code": "sale"},
+    ("POST", "/api/agents/{item_id}/not-ready"): {"reason": "break"},
+}
+# WebSocket routes: no HTTP method to walk, so each has its own isolation test.
+WEBSOCKETS = {"/api/events": "tests/api/test_events.py"}
 # Routes that find a row by its name (and a key) instead of an id: kind → request extras.
 NAMED = {
     ("GET", "/api/lookup-tables/{name}"): {},
@@ -127,6 +132,9 @@ def test_every_route_is_classified(app: FastAPI) -> None:
     public_paths = {path for _, path in PUBLIC}
     for route in app.routes:
         # An included router or a mount would hide its endpoints from this walk.
+        if isinstance(route, APIWebSocketRoute):
+            assert route.path in WEBSOCKETS, f"{route.path}: test its isolation, list it here"
+            continue
         walkable = isinstance(route, APIRoute) or getattr(route, "path", None) in public_paths
         assert walkable, f"{route!r}: add endpoints with seatline.api.app.mount_router"
     unclassified = []

@@ -16,7 +16,7 @@ from alembic.script import ScriptDirectory
 from seatline.store.db import Database
 from seatline.store.flows import list_flow_versions
 from seatline.store.migrate import MIGRATIONS_DIR, current_revision, downgrade, upgrade
-from seatline.store.models import Base, Flow, Trunk
+from seatline.store.models import Agent, Base, Flow, Trunk
 
 
 async def _assert_upgrade_matches_models(url: str) -> None:
@@ -196,3 +196,88 @@ async def test_postgres_0003_gives_existing_flows_a_history_and_downgrades(
     empty_pg_url: str,
 ) -> None:
     await _assert_flows_get_history_in_0003(empty_pg_url)
+
+
+async def _assert_agents_get_readiness_in_0004(url: str) -> None:
+    database = Database(url)
+    try:
+        await upgrade(database, "0003")
+        tenant_id, in_id, out_id = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+        since = dt.datetime(2026, 11, 29, 7, 30, tzinfo=dt.UTC)
+        tenants = sa.table(
+            "tenants",
+            *(sa.column(name) for name in ("name", "slug", "time_zone", "seat_count")),
+            sa.column("id", sa.Uuid),
+            sa.column("sip_domain"),
+            sa.column("created_at", sa.DateTime(timezone=True)),
+        )
+        # The 0003 agents table as a plain Core table: the model already has 0004's columns.
+        agents = sa.table(
+            "agents",
+            *(sa.column(name) for name in ("extension", "display_name", "ha1_md5", "ha1_sha256")),
+            *(sa.column(name) for name in ("max_voice", "max_chat", "max_email", "max_sms")),
+            sa.column("id", sa.Uuid),
+            sa.column("tenant_id", sa.Uuid),
+            sa.column("logged_in", sa.Boolean),
+            sa.column("logged_in_at", sa.DateTime(timezone=True)),
+        )
+        async with database.engine.begin() as connection:
+            await connection.execute(
+                tenants.insert().values(
+                    id=tenant_id,
+                    name="old",
+                    slug=f"old-{tenant_id.hex[:8]}",
+                    time_zone="UTC",
+                    seat_count=2,
+                    sip_domain=f"{tenant_id.hex[:8]}.example",
+                    created_at=dt.datetime.now(dt.UTC),
+                )
+            )
+            for agent_id, extension, logged_in in ((in_id, "11", True), (out_id, "12", False)):
+                await connection.execute(
+                    agents.insert().values(
+                        id=agent_id,
+                        tenant_id=tenant_id,
+                        extension=extension,
+                        display_name=extension,
+                        ha1_md5="0" * 32,
+                        ha1_sha256="0" * 64,
+                        max_voice=1,
+                        max_chat=3,
+                        max_email=5,
+                        max_sms=5,
+                        logged_in=logged_in,
+                        logged_in_at=since if logged_in else None,
+                    )
+                )
+        await upgrade(database)
+        async with database.sessions() as session:
+            logged_in, logged_out = (
+                await session.get(Agent, in_id),
+                await session.get(Agent, out_id),
+            )
+            assert logged_in is not None and logged_out is not None
+            # Logged in before 0004: in the state a login gives now, since the login.
+            assert (logged_in.ready, logged_in.not_ready_reason) == (False, "login")
+            assert logged_in.state_changed_at == since
+            assert (logged_out.ready, logged_out.not_ready_reason) == (False, None)
+            assert logged_out.state_changed_at is None
+        await downgrade(database, "0003")
+        async with database.engine.connect() as connection:
+            names = await connection.run_sync(
+                lambda sync: [c["name"] for c in sa.inspect(sync).get_columns("agents")]
+            )
+        assert not {"ready", "not_ready_reason", "state_changed_at"} & set(names)
+        assert "logged_in" in names
+        await upgrade(database)  # and up again
+    finally:
+        await database.dispose()
+
+
+async def test_sqlite_0004_gives_agents_readiness_and_downgrades(tmp_path: Path) -> None:
+    await _assert_agents_get_readiness_in_0004(f"sqlite+aiosqlite:///{tmp_path / 'old.db'}")
+
+
+@pytest.mark.postgres
+async def test_postgres_0004_gives_agents_readiness_and_downgrades(empty_pg_url: str) -> None:
+    await _assert_agents_get_readiness_in_0004(empty_pg_url)

@@ -5,12 +5,13 @@ from __future__ import annotations
 from fastapi import APIRouter, FastAPI
 
 import seatline
-from seatline.api import agents, auth, contacts, flows, health, lookups, tenants, users
+from seatline.api import agents, auth, contacts, events, flows, health, lookups, tenants, users
 from seatline.api.crud import crud_router
 from seatline.api.errors import install_error_handlers
 from seatline.api.ratelimit import LoginLimiter
 from seatline.api.resources import RESOURCES
 from seatline.config import Settings
+from seatline.live.bus import EventBus, default_bus
 from seatline.store.db import Database
 
 __all__ = ["create_app", "mount_router"]
@@ -24,8 +25,8 @@ def mount_router(app: FastAPI, router: APIRouter) -> None:
     app.router.routes.extend(router.routes)
 
 
-def create_app(settings: Settings, database: Database) -> FastAPI:
-    """Return the Seatline web app bound to `database`; the caller owns the database's life."""
+def create_app(settings: Settings, database: Database, bus: EventBus | None = None) -> FastAPI:
+    """Return the Seatline web app bound to `database` and `bus` (the process's by default)."""
     if not settings.secret_key:
         raise ValueError("settings.secret_key must be set (load_settings generates one)")
     app = FastAPI(
@@ -37,11 +38,12 @@ def create_app(settings: Settings, database: Database) -> FastAPI:
     )
     app.state.settings = settings
     app.state.database = database
+    app.state.bus = bus or default_bus()
     app.state.login_limiter = LoginLimiter(
         settings.login_max_failures, settings.login_window_seconds
     )
     routers = [auth.router, tenants.router, users.router, agents.router, health.router]
-    routers += [flows.router, contacts.router, lookups.router]
+    routers += [flows.router, contacts.router, lookups.router, events.router]
     routers += [crud_router(resource) for resource in RESOURCES]
     for router in routers:
         mount_router(app, router)

@@ -15,10 +15,12 @@ from typing import Annotated
 from fastapi import Depends, Request
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.requests import HTTPConnection
 
 from seatline.api.errors import ApiError
 from seatline.api.tokens import read_token
 from seatline.config import Settings
+from seatline.live.bus import EventBus
 from seatline.store.db import Database
 from seatline.store.enums import Role
 from seatline.store.errors import NotFound
@@ -33,6 +35,9 @@ __all__ = [
     "TENANT_HEADER",
     "Principal",
     "SessionDep",
+    "authenticate",
+    "bearer_of",
+    "bus_of",
     "commit",
     "current_principal",
     "get_session",
@@ -57,10 +62,16 @@ class Principal:
     agent_id: uuid.UUID | None
 
 
-def settings_of(request: Request) -> Settings:
+def settings_of(connection: HTTPConnection) -> Settings:
     """Return the app's settings."""
-    settings: Settings = request.app.state.settings
+    settings: Settings = connection.app.state.settings
     return settings
+
+
+def bus_of(connection: HTTPConnection) -> EventBus:
+    """Return the live event bus the app publishes on and streams from."""
+    bus: EventBus = connection.app.state.bus
+    return bus
 
 
 async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
@@ -81,24 +92,25 @@ async def commit(session: AsyncSession) -> None:
         raise integrity_to_conflict(exc) from None
 
 
-def _token_of(request: Request) -> str | None:
-    header = request.headers.get("authorization", "")
+def bearer_of(connection: HTTPConnection) -> str | None:
+    """Return the bearer token of the Authorization header, if one is given."""
+    header = connection.headers.get("authorization", "")
     scheme, _, credentials = header.partition(" ")
     if scheme.lower() == "bearer" and credentials:
         return credentials.strip()
-    return request.cookies.get(COOKIE_NAME)
+    return None
 
 
-async def current_principal(request: Request, session: SessionDep) -> Principal:
-    """Authenticate the request by bearer token or session cookie."""
-    settings = settings_of(request)
-    token = _token_of(request)
+async def authenticate(connection: HTTPConnection, session: AsyncSession) -> Principal:
+    """Resolve a request's or WebSocket's bearer token or session cookie to its principal."""
+    settings = settings_of(connection)
+    token = bearer_of(connection) or connection.cookies.get(COOKIE_NAME)
     user_id = read_token(settings.secret_key or "", token, time.time()) if token else None
     user = await session.get(User, user_id) if user_id else None
     if user is None or not user.active:
         raise ApiError(401, "not-authenticated", "log in first (POST /api/auth/login)")
     tenant_id = user.tenant_id
-    requested = request.headers.get(TENANT_HEADER)
+    requested = connection.headers.get(TENANT_HEADER)
     if requested and user.role is Role.PLATFORM_ADMIN:
         # The operator may act inside any tenant; everyone else's header is ignored.
         try:
@@ -109,6 +121,11 @@ async def current_principal(request: Request, session: SessionDep) -> Principal:
             raise NotFound("tenant not found", {"id": requested})
         tenant_id = tenant.id
     return Principal(user.id, user.username, user.role, tenant_id, user.agent_id)
+
+
+async def current_principal(request: Request, session: SessionDep) -> Principal:
+    """Authenticate the request by bearer token or session cookie."""
+    return await authenticate(request, session)
 
 
 def require(roles: frozenset[Role]) -> Callable[[Principal], Awaitable[Principal]]:

@@ -39,6 +39,7 @@ __all__ = [
     "HolidayRead",
     "Input",
     "LoginBody",
+    "NotReadyBody",
     "NumberCreate",
     "NumberPatch",
     "NumberRead",
@@ -235,6 +236,16 @@ class AgentRead(Output):
     max_sms: int
     logged_in: bool
     logged_in_at: dt.datetime | None
+    ready: bool
+    not_ready_reason: str | None
+    state_changed_at: dt.datetime | None
+
+
+class NotReadyBody(Input):
+    """Why the agent pauses: one of the tenant's reason codes."""
+
+    # Any short text, not the Code pattern: an unknown code gets the store's answer naming it.
+    reason: Name
 
 
 class SkillCreate(Input):

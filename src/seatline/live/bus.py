@@ -11,7 +11,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["EventBus", "LiveEvent"]
+__all__ = ["EventBus", "LiveEvent", "default_bus"]
 
 
 @dataclass(frozen=True)
@@ -49,3 +49,12 @@ class EventBus:
                     yield event
         finally:
             self._queues.discard(queue)
+
+
+# Holds no loop or queue until someone subscribes, so making it at import costs nothing.
+_DEFAULT_BUS = EventBus()
+
+
+def default_bus() -> EventBus:
+    """Return the process's one shared bus (the live center publishes, the API listens)."""
+    return _DEFAULT_BUS

@@ -2,13 +2,20 @@
 
 The switch uses `find_sip_credentials`, `find_number`, `list_numbers`, `find_inbound_trunk`,
 `list_trunks` and `trunks_fingerprint`; the live call service uses `lookup` (a flow's data
-look-up) and `save_contact_record` (the CDR when a contact ends); the API uses the
-tenant-scoped services. Everything here takes an AsyncSession and never commits on its own,
-except `save_contact_record`: a record must be on disk when it returns.
+look-up), `save_contact_record` (the CDR when a contact ends) and `set_agent_not_ready` (a
+pause the routing engine made by itself); the API uses the tenant-scoped services. Everything
+here takes an AsyncSession and never commits on its own, except `save_contact_record` and
+`set_agent_not_ready`: what they write must be on disk when they return.
 """
 
 # Imported for its flush hook: flow versions are kept whichever code writes a flow.
 import seatline.store.flows  # noqa: F401
+from seatline.store.agent_state import (
+    AGENT_STATE_REQUESTED,
+    SYSTEM_REASONS,
+    AgentState,
+    set_agent_not_ready,
+)
 from seatline.store.contacts import (
     ContactRecord,
     LegRecord,
@@ -32,6 +39,7 @@ from seatline.store.errors import (
     InvalidInput,
     InvalidReference,
     NotFound,
+    NotLoggedIn,
     PermissionDenied,
     SeatCapReached,
     StoreError,
@@ -55,6 +63,9 @@ from seatline.store.trunks import (
 )
 
 __all__ = [
+    "AGENT_STATE_REQUESTED",
+    "SYSTEM_REASONS",
+    "AgentState",
     "Channel",
     "Conflict",
     "ContactDirection",
@@ -66,6 +77,7 @@ __all__ = [
     "LegRecord",
     "LegRole",
     "NotFound",
+    "NotLoggedIn",
     "NumberRoute",
     "OfferOutcome",
     "OfferRecord",
@@ -86,6 +98,7 @@ __all__ = [
     "list_trunks",
     "lookup",
     "save_contact_record",
+    "set_agent_not_ready",
     "set_disposition",
     "trunks_fingerprint",
     "upgrade",

@@ -7,6 +7,7 @@ __all__ = [
     "InvalidInput",
     "InvalidReference",
     "NotFound",
+    "NotLoggedIn",
     "PermissionDenied",
     "SeatCapReached",
     "StoreError",
@@ -38,6 +39,12 @@ class Conflict(StoreError):
 
     error_id = "conflict"
     status = 409
+
+
+class NotLoggedIn(Conflict):
+    """The agent must be logged in for this (ready / not ready need a seat)."""
+
+    error_id = "not-logged-in"
 
 
 class InvalidReference(StoreError):

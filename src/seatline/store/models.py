@@ -159,7 +159,7 @@ class User(TenantOwned):
 
 
 class Agent(TenantOwned):
-    """An agent: a SIP account (extension), skills, channel capacity and logged-in state."""
+    """An agent: a SIP account (extension), skills, channel capacity, login and readiness."""
 
     __tablename__ = "agents"
     __table_args__ = (sa.UniqueConstraint("tenant_id", "extension"),)
@@ -177,6 +177,12 @@ class Agent(TenantOwned):
     logged_in_at: Mapped[dt.datetime | None] = mapped_column(
         sa.DateTime(timezone=True), default=None
     )
+    # The availability the agent (or the engine, for system reasons) asked for; the live
+    # routing engine applies it. Not ready carries a reason: a tenant reason code or a system
+    # one (store.agent_state.SYSTEM_REASONS).
+    ready: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    not_ready_reason: Mapped[str | None] = mapped_column(sa.String(64), default=None)
+    state_changed_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime(), default=None)
 
     skills: Mapped[list[AgentSkill]] = relationship(
         cascade="all, delete-orphan", lazy="selectin", passive_deletes=True

@@ -12,7 +12,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from seatline.store.errors import NotFound, SeatCapReached
 from seatline.store.models import Agent, Tenant
 
-__all__ = ["SeatUsage", "login_agent", "logout_agent", "seat_usage"]
+__all__ = ["LOGIN_REASON", "SeatUsage", "login_agent", "logout_agent", "seat_usage"]
+
+# The not-ready reason of an agent that has just logged in.
+LOGIN_REASON = "login"
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,7 +56,7 @@ async def _agent(session: AsyncSession, tenant_id: uuid.UUID, agent_id: uuid.UUI
 async def login_agent(
     session: AsyncSession, tenant_id: uuid.UUID, agent_id: uuid.UUID, now: dt.datetime
 ) -> Agent:
-    """Log an agent in; refuse with SeatCapReached when every rented seat is taken."""
+    """Log an agent in, not ready ("login"); refuse with SeatCapReached when no seat is free."""
     # Write to the tenant row first: that takes its lock (a row lock on PostgreSQL, the write
     # lock on SQLite) before we count, so concurrent logins queue here and each one counts the
     # seats after the previous one committed; none can take the last seat twice.
@@ -71,14 +74,27 @@ async def login_agent(
         )
     agent.logged_in = True
     agent.logged_in_at = now
+    # Not ready until the agent says so: a login is not a promise to take contacts yet.
+    agent.ready = False
+    agent.not_ready_reason = LOGIN_REASON
+    agent.state_changed_at = now
     await session.flush()
     return agent
 
 
-async def logout_agent(session: AsyncSession, tenant_id: uuid.UUID, agent_id: uuid.UUID) -> Agent:
-    """Log an agent out, freeing its seat (idempotent)."""
+async def logout_agent(
+    session: AsyncSession,
+    tenant_id: uuid.UUID,
+    agent_id: uuid.UUID,
+    now: dt.datetime | None = None,
+) -> Agent:
+    """Log an agent out, freeing its seat and clearing its readiness (idempotent)."""
     agent = await _agent(session, tenant_id, agent_id)
+    if agent.logged_in:
+        agent.state_changed_at = now or dt.datetime.now(dt.UTC)
     agent.logged_in = False
     agent.logged_in_at = None
+    agent.ready = False
+    agent.not_ready_reason = None
     await session.flush()
     return agent
