@@ -151,10 +151,12 @@ async def _seed(session: AsyncSession, today: dt.date) -> None:
                 ],
             },
         )
-        # Logged in from the start (four agents, four seats): a softphone registered as one
-        # of them gets the demo's calls at once; an agent with no phone is skipped.
+        # Logged in and ready from the start (four agents, four seats): a softphone
+        # registered as one of them gets the demo's calls at once; an agent with no phone
+        # is paused ("no-phone") until one registers.
         agent.logged_in = True
-        agent.logged_in_at = dt.datetime.now(dt.UTC)
+        agent.logged_in_at = agent.state_changed_at = dt.datetime.now(dt.UTC)
+        agent.ready = True
         await create_user(
             session,
             Role.PLATFORM_ADMIN,

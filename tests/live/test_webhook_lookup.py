@@ -30,11 +30,14 @@ class Orders(BaseHTTPRequestHandler):
         else:
             body, status = "{}", 404
         data = body.encode()
-        self.send_response(status)
-        self.send_header("content-type", "application/json")
-        self.send_header("content-length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
+        try:
+            self.send_response(status)
+            self.send_header("content-type", "application/json")
+            self.send_header("content-length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+        except BrokenPipeError:
+            pass  # the slow case: the client gave up, as it should
 
     def log_message(self, format: str, *args: object) -> None:
         """Quiet."""

@@ -79,6 +79,7 @@ class QueueOutcome:
     answered_at: float | None = None
     reason: str = ""
     offers: tuple[OfferRecord, ...] = ()
+    number: str = ""  # the number a callback dialled
 
     @property
     def wait(self) -> float:
@@ -500,6 +501,7 @@ class LiveAcd:
                     answered_at,
                     "callback",
                     tuple(waiting.offers),
+                    waiting.callback_number,
                 )
                 self.on_callback(contact_id, outcome)
 

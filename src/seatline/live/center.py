@@ -14,35 +14,48 @@ import dataclasses
 import datetime as dt
 import logging
 import uuid
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from seatline.flows import FlowRun
 from seatline.flows import actions as a
 from seatline.flows import events as e
 from seatline.flows.model import LookupSource
 from seatline.live.acd import NO_PHONE, LiveAcd, QueueOutcome
-from seatline.live.bus import EventBus, LiveEvent
+from seatline.live.bus import EventBus, LiveEvent, default_bus
 from seatline.live.config import NumberEntry, TenantConfig, load_tenants
 from seatline.live.flow_driver import FlowReport, drive_flow
 from seatline.live.lookups import webhook_lookup
-from seatline.live.records import CallFacts, contact_record
+from seatline.live.records import CallFacts, callback_record, contact_record
 from seatline.live.waiting import WaitingPolicy
 from seatline.routing import (
+    AgentState,
     AgentStateChanged,
     ContactRequest,
     RoutingEngine,
     RoutingError,
     RoutingEvent,
 )
+from seatline.store.agent_state import (
+    AGENT_STATE_REQUESTED,
+    NO_ANSWER_REASON,
+    NO_PHONE_REASON,
+    request_ready,
+    set_agent_not_ready,
+)
 from seatline.store.contacts import ContactRecord, save_contact_record
+from seatline.store.seats import LOGIN_REASON
 from seatline.switch import Call, SwitchService
 
 if TYPE_CHECKING:
     from seatline.store.db import Database
 
 __all__ = ["ContactCenter", "TenantDesk"]
+
+# Pauses the routing engine makes by itself, and the reason the store knows them by.
+_SYSTEM_PAUSES = {"no answer": NO_ANSWER_REASON, NO_PHONE: NO_PHONE_REASON}
 
 log = logging.getLogger(__name__)
 
@@ -54,12 +67,20 @@ def _utc_now() -> dt.datetime:
 class TenantDesk:
     """One tenant's running routing engine, kept in step with its stored configuration."""
 
-    def __init__(self, config: TenantConfig, bus: EventBus) -> None:
+    def __init__(
+        self,
+        config: TenantConfig,
+        bus: EventBus,
+        on_callback_record: Callable[[ContactRecord], None] | None = None,
+    ) -> None:
         self.config = config
         self.bus = bus
+        self.on_callback_record = on_callback_record  # the center saves it
         self.engine = RoutingEngine()
         self.acd = LiveAcd(self.engine, self._publish, self._callback_done)
         self.logged_in: set[str] = set()
+        self.seen: dict[str, tuple[bool, str | None]] = {}  # the stored wish last applied
+        self.on_system_pause: Callable[[TenantDesk, str, str], None] | None = None
         self.apply(config)
 
     def apply(self, config: TenantConfig) -> None:
@@ -83,19 +104,40 @@ class TenantDesk:
             except RoutingError as error:
                 log.error("tenant %s: agent %s not applied: %s", config.slug, agent_id, error)
         for agent_id in sorted(config.logged_in - self.logged_in):
+            ready, _ = config.readiness.get(agent_id, (False, LOGIN_REASON))
             with contextlib.suppress(RoutingError):
-                self.acd.agent_login(agent_id)
+                self.acd.agent_login(agent_id, ready=ready)
                 self.logged_in.add(agent_id)
+                self.seen[agent_id] = config.readiness.get(agent_id, (ready, None))
         for agent_id in sorted(self.logged_in - config.logged_in):
             try:
                 self.acd.agent_logout(agent_id)
                 self.logged_in.discard(agent_id)
+                self.seen.pop(agent_id, None)
             except RoutingError:
                 pass  # on a call: logged out at the next refresh after it ends
+        for agent_id in sorted(self.logged_in & config.logged_in):
+            wish = config.readiness.get(agent_id)
+            if wish is None or wish == self.seen.get(agent_id):
+                continue  # only a change the agent (or a supervisor) made is applied
+            self.seen[agent_id] = wish
+            ready, reason = wish
+            with contextlib.suppress(RoutingError):
+                if ready:
+                    self.acd.set_ready(agent_id)
+                else:
+                    self.acd.set_not_ready(agent_id, reason or "not-ready")
         self.config = config
 
     def _publish(self, event: RoutingEvent) -> None:
         data = {f.name: str(getattr(event, f.name)) for f in dataclasses.fields(event)}
+        if (
+            isinstance(event, AgentStateChanged)
+            and event.new is AgentState.NOT_READY
+            and event.reason in _SYSTEM_PAUSES
+            and self.on_system_pause is not None
+        ):
+            self.on_system_pause(self, event.agent_id, _SYSTEM_PAUSES[event.reason])
         topic = "agent" if isinstance(event, AgentStateChanged) else "contact"
         self.bus.publish(LiveEvent(topic, str(self.config.tenant_id), type(event).__name__, data))
 
@@ -108,6 +150,8 @@ class TenantDesk:
                 {"contact_id": contact_id, "result": outcome.result.value},
             )
         )
+        if self.on_callback_record is not None:
+            self.on_callback_record(callback_record(self.config.tenant_id, contact_id, outcome))
 
 
 @dataclass
@@ -201,12 +245,13 @@ class ContactCenter:
         self.service = service
         self.data_dir = data_dir
         self.refresh_seconds = refresh_seconds
-        self.bus = bus or EventBus()
+        self.bus = bus or default_bus()
         self.waiting_policy = WaitingPolicy()
         self.desks: dict[uuid.UUID, TenantDesk] = {}
         self.numbers: dict[str, NumberEntry] = {}
         self.saved: list[uuid.UUID] = []  # contact ids saved by this node, newest last
         self._refreshing: asyncio.Task[None] | None = None
+        self._saving: set[asyncio.Task[None]] = set()
 
     async def start(self) -> None:
         """Load every tenant, take every number the switch has no built-in route for."""
@@ -221,6 +266,7 @@ class ContactCenter:
             await asyncio.gather(self._refreshing, return_exceptions=True)
         for desk in self.desks.values():
             await desk.acd.close()
+        await asyncio.gather(*self._saving, return_exceptions=True)
 
     async def refresh(self) -> None:
         """Re-read the store and apply it to the running desks."""
@@ -230,12 +276,51 @@ class ContactCenter:
         for tenant_id, config in tenants.items():
             desk = self.desks.get(tenant_id)
             if desk is None:
-                self.desks[tenant_id] = TenantDesk(config, self.bus)
+                desk = TenantDesk(config, self.bus, self._save_soon)
+                desk.on_system_pause = self._pause_in_store
+                self.desks[tenant_id] = desk
             else:
                 desk.apply(config)
             numbers.update(config.numbers)
         self.numbers = numbers
         self._wake_agents_with_phones()
+
+    def _pause_in_store(self, desk: TenantDesk, agent_id: str, reason: str) -> None:
+        """Write a pause the engine made (no answer, no phone) so the agent and API see it."""
+        desk.seen[agent_id] = (False, reason)
+
+        async def write() -> None:
+            try:
+                async with self.database.sessions() as session:
+                    state = await set_agent_not_ready(session, agent_id, reason, _utc_now())
+            except Exception:
+                log.warning("could not record the pause of agent %s", agent_id, exc_info=True)
+                return
+            self.bus.publish(
+                LiveEvent("agent", str(state.tenant_id), AGENT_STATE_REQUESTED, state.as_data())
+            )
+
+        self._spawn(write())
+
+    def _ready_in_store(self, desk: TenantDesk, agent_id: str) -> None:
+        """An agent whose phone came back is ready again, in the store too."""
+        desk.seen[agent_id] = (True, None)
+
+        async def write() -> None:
+            try:
+                async with self.database.transaction() as session:
+                    await request_ready(
+                        session, desk.config.tenant_id, uuid.UUID(agent_id), _utc_now()
+                    )
+            except Exception:
+                log.warning("could not record agent %s as ready", agent_id, exc_info=True)
+
+        self._spawn(write())
+
+    def _spawn(self, work: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.get_running_loop().create_task(work)
+        self._saving.add(task)
+        task.add_done_callback(self._saving.discard)
 
     def _wake_agents_with_phones(self) -> None:
         """Agents paused because no phone was registered get calls again once one is."""
@@ -246,6 +331,7 @@ class ContactCenter:
                 if agent.reason == NO_PHONE and core.registrar.find_agent(agent.agent_id, now):
                     with contextlib.suppress(RoutingError):
                         desk.acd.set_ready(agent.agent_id)
+                        self._ready_in_store(desk, agent.agent_id)
 
     async def _refresh_forever(self) -> None:
         while True:
@@ -298,6 +384,10 @@ class ContactCenter:
                 entry.flow_version,
             )
             await self._save(contact_record(facts, report, recording))
+
+    def _save_soon(self, record: ContactRecord) -> None:
+        """Save a record from synchronous code (a callback call that just ended)."""
+        self._spawn(self._save(record))
 
     async def _save(self, record: ContactRecord) -> None:
         """Write the record now (committed before the call's task ends)."""

@@ -66,6 +66,7 @@ class TenantConfig:
     queues: dict[str, QueueConfig] = field(default_factory=dict)
     agents: dict[str, AgentConfig] = field(default_factory=dict)
     logged_in: set[str] = field(default_factory=set)
+    readiness: dict[str, tuple[bool, str | None]] = field(default_factory=dict)  # stored wish
     calendars: dict[str, Calendar] = field(default_factory=dict)
     numbers: dict[str, NumberEntry] = field(default_factory=dict)
 
@@ -120,6 +121,7 @@ async def load_tenants(session: AsyncSession) -> dict[uuid.UUID, TenantConfig]:
         tenant.agents[str(agent.id)] = agent_config(agent, skill_names)
         if agent.logged_in:
             tenant.logged_in.add(str(agent.id))
+            tenant.readiness[str(agent.id)] = (agent.ready, agent.not_ready_reason)
     holidays: dict[uuid.UUID, list[Holiday]] = {}
     for holiday in await session.scalars(sa.select(Holiday)):
         holidays.setdefault(holiday.tenant_id, []).append(holiday)

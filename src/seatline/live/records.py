@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import uuid
 from dataclasses import dataclass
@@ -9,12 +10,12 @@ from pathlib import Path
 
 from seatline.flows import FlowOutcome
 from seatline.live.acd import OfferRecord as LiveOffer
-from seatline.live.acd import QueueResult
+from seatline.live.acd import QueueOutcome, QueueResult
 from seatline.live.flow_driver import FlowReport
 from seatline.store.contacts import ContactRecord, LegRecord, OfferRecord
 from seatline.store.enums import Channel, ContactDirection, ContactOutcome, LegRole, OfferOutcome
 
-__all__ = ["CallFacts", "contact_record"]
+__all__ = ["CallFacts", "callback_record", "contact_record"]
 
 _FLOW_OUTCOMES = {
     FlowOutcome.ANSWERED: ContactOutcome.ANSWERED,
@@ -133,5 +134,34 @@ def contact_record(
         voicemail_path=str(report.voicemail) if report.voicemail is not None else None,
         end_reason=facts.end_reason,
         legs=(caller_leg,),
+        offers=tuple(offers),
+    )
+
+
+def callback_record(
+    tenant_id: uuid.UUID, requested_by: str, outcome: QueueOutcome
+) -> ContactRecord:
+    """The record of a callback call: outbound, from the agent who took it to the customer."""
+    agent_id = None
+    with contextlib.suppress(ValueError, TypeError):
+        agent_id = uuid.UUID(outcome.agent_id) if outcome.agent_id else None
+    answered = outcome.result is QueueResult.ANSWERED
+    ended_at = _at(outcome.left_at) or dt.datetime.now(dt.UTC)
+    offers = [o for o in (_offer(x) for x in outcome.offers) if o is not None]
+    return ContactRecord(
+        tenant_id=tenant_id,
+        contact_id=uuid.uuid4(),
+        channel=Channel.VOICE,
+        direction=ContactDirection.OUTBOUND,
+        arrived_at=_at(outcome.enqueued_at) or ended_at,
+        outcome=ContactOutcome.ANSWERED if answered else ContactOutcome.FAILED,
+        dialled_number=outcome.number,
+        answered_at=_at(outcome.answered_at),
+        ended_at=ended_at,
+        queue_name=outcome.queue,
+        agent_id=agent_id,
+        wait_seconds=outcome.wait,
+        talk_seconds=(outcome.left_at - outcome.answered_at) if outcome.answered_at else None,
+        end_reason=f"callback requested by contact {requested_by}",
         offers=tuple(offers),
     )
