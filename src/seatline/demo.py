@@ -76,7 +76,7 @@ SUPPORT_FLOW: dict[str, Any] = {
         "support": {
             "type": "enqueue",
             "queue": "support",
-            "outcomes": {"rejected": "message", "timeout": "message"},
+            "outcomes": {"rejected": "message", "timeout": "message", "voicemail": "message"},
         },
         "message": {"type": "voicemail", "say": "Please leave a message.", "max_seconds": 60},
     },

@@ -6,6 +6,7 @@ import datetime as dt
 from typing import Any
 
 import pytest
+import yaml
 
 from seatline.flows import (
     Calendar,
@@ -40,7 +41,7 @@ from seatline.flows import (
     load_flow,
 )
 
-from .conftest import document
+from .conftest import demo_text, document
 
 OPEN = dt.datetime(2026, 1, 13, 10, 0, tzinfo=dt.UTC)  # Tuesday 11:00 in Berlin
 SATURDAY = dt.datetime(2026, 1, 17, 10, 0, tzinfo=dt.UTC)
@@ -234,8 +235,8 @@ def test_queue_outcomes(demo_flow: Flow, support_hours: Calendar) -> None:
 
     actions = queued().handle(QueueOutcome(QueueResult.REJECTED), OPEN)
     assert isinstance(actions[0], RecordVoicemail) and actions[0].prompt is not None
-    actions = queued().handle(QueueOutcome(QueueResult.VOICEMAIL), OPEN)  # no branch: default
-    assert actions[0] == RecordVoicemail(120.0, None)
+    actions = queued().handle(QueueOutcome(QueueResult.VOICEMAIL), OPEN)  # its branch
+    assert isinstance(actions[0], RecordVoicemail) and actions[0].prompt is not None
     assert ended(actions).outcome is FlowOutcome.VOICEMAIL
     actions = queued().handle(QueueOutcome(QueueResult.CALLBACK), OPEN)
     assert ended(actions).outcome is FlowOutcome.CALLBACK
@@ -403,3 +404,15 @@ def test_runs_are_deterministic(demo_flow: Flow, support_hours: Calendar) -> Non
         return first + [action for event in script for action in run.handle(event, OPEN)]
 
     assert replay() == replay()
+
+
+def test_queue_voicemail_without_a_branch_records_after_the_beep(support_hours: Calendar) -> None:
+    data = yaml.safe_load(demo_text())
+    del data["nodes"]["support"]["outcomes"]["voicemail"]
+    flow = load_flow(data, calendars={"support-hours"})
+    run, _ = start(flow, support_hours)
+    run.handle(PromptDone(), OPEN)
+    run.handle(DigitsCollected("2"), OPEN)
+    actions = run.handle(QueueOutcome(QueueResult.VOICEMAIL), OPEN)
+    assert actions[0] == RecordVoicemail(120.0, None)
+    assert ended(actions).outcome is FlowOutcome.VOICEMAIL

@@ -20,6 +20,8 @@ from typing import TYPE_CHECKING
 
 from seatline.live.waiting import WaitingPolicy, keep_company
 from seatline.routing import (
+    AgentState,
+    AgentStateChanged,
     CancelOffer,
     ContactRequest,
     DialCallback,
@@ -45,6 +47,7 @@ log = logging.getLogger(__name__)
 RING_LIMIT = 600.0
 # The not-ready reason of an agent whose phone is not registered (cleared when it is).
 NO_PHONE = "no-phone"
+_AWAY = (AgentState.NOT_READY, AgentState.OFFLINE)
 
 
 class QueueResult(StrEnum):
@@ -98,6 +101,7 @@ class _Waiting:
     record_to: Path | None = None
     callback_number: str = ""
     core: SipCore | None = None  # set for a callback booked with no call behind it
+    leave_when_unstaffed: bool = False
     rings: dict[str, asyncio.Task[None]] = field(default_factory=dict)
     company: asyncio.Task[None] | None = None  # music and announcements while waiting
     offers: list[OfferRecord] = field(default_factory=list)
@@ -189,17 +193,21 @@ class LiveAcd:
             del self._waiting[request.contact_id]
             raise
         self._settle()
-        if leave_when_unstaffed and self._unstaffed(waiting):
-            # Nobody ready can take the call: waiting would be in vain, so the queue's
-            # voicemail takes it now (the flow decides what voicemail means).
-            self.engine.send_to_voicemail(request.contact_id, self.now())
-            self._settle()
+        waiting.leave_when_unstaffed = leave_when_unstaffed
+        self._leave_if_unstaffed(waiting)
         if call.ended:
             self._caller_gone(waiting)
         elif waiting_policy is not None and not waiting.done.done() and not waiting.connected:
             waiting.company = self._loop.create_task(self._company(waiting, waiting_policy))
         # `_finish` forgets the contact, except a callback's: it keeps its place.
         return await asyncio.shield(waiting.done)
+
+    def _leave_if_unstaffed(self, waiting: _Waiting) -> None:
+        """Nobody ready can take the call: waiting would be in vain, so the queue's voicemail
+        takes it now (the flow decides what voicemail means)."""
+        if waiting.leave_when_unstaffed and self._unstaffed(waiting):
+            self.engine.send_to_voicemail(waiting.request.contact_id, self.now())
+            self._settle()
 
     def _unstaffed(self, waiting: _Waiting) -> bool:
         """Whether a still-waiting contact has no ready agent who could ever take it."""
@@ -327,6 +335,11 @@ class LiveAcd:
             for event in events:
                 self.on_event(event)
         self._arm()
+        if any(
+            isinstance(e, AgentStateChanged) and e.new in _AWAY for e in events
+        ):  # the last agent who could serve someone may just have gone
+            for waiting in list(self._waiting.values()):
+                self._leave_if_unstaffed(waiting)
 
     def _carry_out(self, decision: object) -> None:
         if isinstance(decision, Offer | DialCallback):

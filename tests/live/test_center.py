@@ -1,0 +1,110 @@
+"""The contact center in process on the demo tenant: store-driven agent states reach routing,
+routing's own pauses reach the store, and a caller nobody can serve leaves a voicemail."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from seatline.demo import seed_demo
+from seatline.live.center import ContactCenter
+from seatline.routing import AgentState
+from seatline.store.agent_state import request_not_ready, request_ready
+from seatline.store.contacts import ContactFilter, get_contact, list_contacts
+from seatline.store.db import Database
+from seatline.store.migrate import upgrade
+from seatline.store.models import Agent
+from seatline.switch_node import SwitchNode
+from switch.conftest import needs_sipp
+from switch.harness import free_port, run_sipp
+from switch.test_agents import until
+
+from .callers import keys_scenario
+
+pytestmark = [needs_sipp]
+
+
+@dataclass
+class Demo:
+    """The demo tenant on an in-process switch and contact center."""
+
+    database: Database
+    node: SwitchNode
+    center: ContactCenter
+    agents: dict[str, str]  # extension → agent id
+
+    def state(self, extension: str) -> tuple[AgentState, str | None]:
+        """The agent's state and reason in the routing engine."""
+        (desk,) = self.center.desks.values()
+        snapshot = desk.engine.snapshot(desk.acd.now())
+        agent = next(a for a in snapshot.agents if a.agent_id == self.agents[extension])
+        return agent.state, agent.reason
+
+    async def stored(self, extension: str) -> tuple[bool, str | None]:
+        """The agent's readiness in the store."""
+        async with self.database.sessions() as session:
+            row = await session.get(Agent, uuid.UUID(self.agents[extension]))
+            assert row is not None
+            return row.ready, row.not_ready_reason
+
+
+@pytest.fixture
+async def demo(tmp_path: Path) -> AsyncIterator[Demo]:
+    database = Database(f"sqlite+aiosqlite:///{tmp_path / 'seatline.db'}")
+    await upgrade(database)
+    await seed_demo(database)
+    node = SwitchNode(database, refresh_seconds=0.2)
+    low = max(20000, min(free_port(), 60000))
+    await node.start("127.0.0.1", 0, (low, low + 2000))
+    center = ContactCenter(database, node.service, tmp_path, refresh_seconds=0.2)
+    await center.start()
+    async with database.sessions() as session:
+        rows = await session.execute(sa.select(Agent.extension, Agent.id))
+        agents = {ext: str(agent_id) for ext, agent_id in rows}
+    try:
+        yield Demo(database, node, center, agents)
+    finally:
+        await center.stop()
+        await node.stop()
+        await database.dispose()
+
+
+async def test_api_state_changes_reach_routing(demo: Demo) -> None:
+    assert demo.state("1003") == (AgentState.AVAILABLE, None)
+    (desk,) = demo.center.desks.values()
+    now = dt.datetime.now(dt.UTC)
+    async with demo.database.transaction() as session:
+        await request_not_ready(
+            session, desk.config.tenant_id, uuid.UUID(demo.agents["1003"]), "break", now
+        )
+    await until(lambda: demo.state("1003") == (AgentState.NOT_READY, "break"))
+    async with demo.database.transaction() as session:
+        await request_ready(session, desk.config.tenant_id, uuid.UUID(demo.agents["1003"]), now)
+    await until(lambda: demo.state("1003") == (AgentState.AVAILABLE, None))
+
+
+async def test_no_phone_pauses_agents_in_the_store_and_the_caller_leaves_a_message(
+    demo: Demo, tmp_path: Path
+) -> None:
+    scenario = keys_scenario(tmp_path / "c.xml", [(800, "2")], then_ms=9000, speak=True)
+    result = await run_sipp(scenario, demo.node.port, free_port(), "-m", "1", service="9100")
+    assert result.returncode == 0, result.errors[:2000]
+    await until(lambda: demo.center.saved)
+    (desk,) = demo.center.desks.values()
+    async with demo.database.sessions() as session:
+        (summary,) = await list_contacts(session, desk.config.tenant_id, ContactFilter())
+        record = await get_contact(session, desk.config.tenant_id, summary.id)
+    assert record.outcome.value == "voicemail"
+    assert record.voicemail_path is not None and Path(record.voicemail_path).exists()
+    assert record.flow_path[-2:] == ["support", "leave-message"]
+    # Both support agents were offered the call, had no phone, and were paused for it.
+    assert sorted(o.outcome.value for o in record.offers) == ["rejected", "rejected"]
+    for extension in ("1003", "1004"):
+        assert demo.state(extension) == (AgentState.NOT_READY, "no-phone")
+        assert await demo.stored(extension) == (False, "no-phone")
