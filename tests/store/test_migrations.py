@@ -281,3 +281,36 @@ async def test_sqlite_0004_gives_agents_readiness_and_downgrades(tmp_path: Path)
 @pytest.mark.postgres
 async def test_postgres_0004_gives_agents_readiness_and_downgrades(empty_pg_url: str) -> None:
     await _assert_agents_get_readiness_in_0004(empty_pg_url)
+
+
+async def test_sqlite_migrations_down_and_up_keep_every_row(tmp_path: Path) -> None:
+    # Batch migrations copy tables on SQLite; with foreign keys on, dropping the old copy
+    # once cascaded into every tenant's agents, users and trunks.
+    from seatline.demo import seed_demo
+
+    database = Database(f"sqlite+aiosqlite:///{tmp_path / 'demo.db'}")
+    tables = ("tenants", "agents", "agent_skills", "users", "trunks", "numbers", "flows")
+
+    async def counts() -> dict[str, int]:
+        async with database.engine.connect() as connection:
+            return {
+                table: int(
+                    (await connection.exec_driver_sql(f"select count(*) from {table}")).scalar_one()
+                )
+                for table in tables
+            }
+
+    try:
+        await upgrade(database)
+        await seed_demo(database)
+        before = await counts()
+        assert all(before.values()), before
+        await downgrade(database, "0001")
+        assert await counts() == before
+        await upgrade(database)
+        assert await counts() == before
+        async with database.engine.connect() as connection:
+            enforced = (await connection.exec_driver_sql("PRAGMA foreign_keys")).scalar_one()
+        assert enforced == 1  # switched back on for the application
+    finally:
+        await database.dispose()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from alembic import command
@@ -23,16 +24,30 @@ def _config(connection: Connection) -> Config:
     return config
 
 
+async def _migrate(database: Database, step: Callable[[Connection], None]) -> None:
+    """Run one Alembic command in a transaction, with SQLite's foreign keys off meanwhile."""
+    async with database.engine.connect() as connection:
+        if database.is_sqlite:
+            # A batch migration copies a table and drops the old one; with foreign keys on,
+            # that drop cascades into every row pointing at it (a tenant's agents, users...).
+            # SQLite honours this pragma only outside a transaction, so it comes first.
+            await connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+        try:
+            await connection.run_sync(step)
+            await connection.commit()
+        finally:
+            if database.is_sqlite:
+                await connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+
+
 async def upgrade(database: Database, revision: str = "head") -> None:
     """Bring the schema up to `revision` (default: the newest)."""
-    async with database.engine.begin() as connection:
-        await connection.run_sync(lambda sync: command.upgrade(_config(sync), revision))
+    await _migrate(database, lambda sync: command.upgrade(_config(sync), revision))
 
 
 async def downgrade(database: Database, revision: str) -> None:
     """Take the schema back to `revision` (undoing newer migrations)."""
-    async with database.engine.begin() as connection:
-        await connection.run_sync(lambda sync: command.downgrade(_config(sync), revision))
+    await _migrate(database, lambda sync: command.downgrade(_config(sync), revision))
 
 
 async def current_revision(database: Database) -> str | None:
