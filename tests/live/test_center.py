@@ -19,7 +19,7 @@ from seatline.store.agent_state import request_not_ready, request_ready
 from seatline.store.contacts import ContactFilter, get_contact, list_contacts
 from seatline.store.db import Database
 from seatline.store.migrate import upgrade
-from seatline.store.models import Agent
+from seatline.store.models import Agent, Tenant
 from seatline.switch_node import SwitchNode
 from switch.conftest import needs_sipp
 from switch.harness import free_port, run_sipp
@@ -108,3 +108,16 @@ async def test_no_phone_pauses_agents_in_the_store_and_the_caller_leaves_a_messa
     for extension in ("1003", "1004"):
         assert demo.state(extension) == (AgentState.NOT_READY, "no-phone")
         assert await demo.stored(extension) == (False, "no-phone")
+
+
+async def test_tenant_dial_rules_reach_the_flows(demo: Demo) -> None:
+    (desk,) = demo.center.desks.values()
+    assert not desk.config.dial_rules.allows("+4930555")  # none: no transfers out
+    async with demo.database.transaction() as session:
+        tenant = await session.get(Tenant, desk.config.tenant_id)
+        assert tenant is not None
+        tenant.dial_allowed, tenant.dial_denied = ["+4930*"], ["+49309*"]
+    await demo.center.refresh()
+    (desk,) = demo.center.desks.values()
+    assert desk.config.dial_rules.allows("+4930555")
+    assert not desk.config.dial_rules.allows("+4930900")

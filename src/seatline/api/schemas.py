@@ -110,6 +110,14 @@ def _dial_prefix(value: str) -> str:
     return value
 
 
+def _dial_pattern(value: str) -> str:
+    if not re.fullmatch(r"\+?[0-9]{1,15}\*?", value):
+        raise ValueError(
+            f"a dial pattern is a number or a prefix ending in '*' (like '+4930*'), not {value!r}"
+        )
+    return value
+
+
 def _unique_prefixes(values: list[str]) -> list[str]:
     # A repeated prefix is harmless but surely a typo; keep the first of each, in order.
     return list(dict.fromkeys(values))
@@ -132,6 +140,10 @@ Code = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$")]
 DialledNumber = Annotated[str, AfterValidator(normalize_number)]
 DialPrefix = Annotated[str, StringConstraints(strip_whitespace=True), AfterValidator(_dial_prefix)]
 DialPrefixes = Annotated[list[DialPrefix], Field(max_length=100), AfterValidator(_unique_prefixes)]
+DialPattern = Annotated[
+    str, StringConstraints(strip_whitespace=True), AfterValidator(_dial_pattern)
+]
+DialPatterns = Annotated[list[DialPattern], Field(max_length=200), AfterValidator(_unique_prefixes)]
 SkillExpression = Annotated[
     str, StringConstraints(max_length=500), AfterValidator(_skill_expression)
 ]
@@ -149,6 +161,8 @@ class TenantCreate(Input):
     time_zone: TimeZone = "UTC"
     seat_count: Annotated[int, Field(ge=0, le=100_000)] = 0
     sip_domain: Domain
+    dial_allowed: DialPatterns = Field(default_factory=list)  # transfers out: empty = none
+    dial_denied: DialPatterns = Field(default_factory=list)
 
 
 class TenantRead(Output):
@@ -160,6 +174,8 @@ class TenantRead(Output):
     time_zone: str
     seat_count: int
     sip_domain: str
+    dial_allowed: list[str]
+    dial_denied: list[str]
 
 
 class SeatsRead(Output):

@@ -361,7 +361,8 @@ class ContactCenter:
                 await call.reject(503)  # the number's flow does not validate: say so, plainly
                 end_reason = f"flow not valid: {entry.problem[:200]}"
             else:
-                run = FlowRun(entry.flow, calendars=desk.config.calendars)
+                config = desk.config
+                run = FlowRun(entry.flow, calendars=config.calendars, dial_rules=config.dial_rules)
                 services = _Services(self, desk, str(contact_id), recording)
                 started = e.Started(call.caller, call.number, contact_id=str(contact_id))
                 report = await drive_flow(call, run, services, started)

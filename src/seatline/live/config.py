@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from seatline.flows import Calendar, Flow, FlowError, validate_flow
+from seatline.flows import Calendar, DialRules, Flow, FlowError, validate_flow
 from seatline.flows.calendar import calendar_from_ranges
 from seatline.routing import (
     AgentConfig,
@@ -69,6 +69,7 @@ class TenantConfig:
     readiness: dict[str, tuple[bool, str | None]] = field(default_factory=dict)  # stored wish
     calendars: dict[str, Calendar] = field(default_factory=dict)
     numbers: dict[str, NumberEntry] = field(default_factory=dict)
+    dial_rules: DialRules = field(default_factory=DialRules)
 
 
 def queue_config(row: Queue) -> QueueConfig:
@@ -107,7 +108,12 @@ def agent_config(row: Agent, skill_names: Mapping[uuid.UUID, str]) -> AgentConfi
 async def load_tenants(session: AsyncSession) -> dict[uuid.UUID, TenantConfig]:
     """Read every tenant's live configuration (a broken queue or flow is logged and skipped)."""
     tenants = {
-        t.id: TenantConfig(t.id, t.slug, t.time_zone)
+        t.id: TenantConfig(
+            t.id,
+            t.slug,
+            t.time_zone,
+            dial_rules=DialRules(tuple(t.dial_allowed or ()), tuple(t.dial_denied or ())),
+        )
         for t in await session.scalars(sa.select(Tenant))
     }
     skill_names = {s.id: s.name for s in await session.scalars(sa.select(Skill))}

@@ -129,6 +129,14 @@ class Tenant(Base):
     time_zone: Mapped[str] = mapped_column(sa.String(64), default="UTC")
     seat_count: Mapped[int] = mapped_column(default=0)
     sip_domain: Mapped[str] = mapped_column(sa.String(253), unique=True)
+    # External numbers the tenant's flows may transfer to ('+4930*' is a prefix rule); a
+    # number must match an allowed pattern and no denied one. Empty: no transfers out.
+    dial_allowed: Mapped[list[str]] = mapped_column(
+        sa.JSON, default=list, server_default=sa.text("'[]'")
+    )
+    dial_denied: Mapped[list[str]] = mapped_column(
+        sa.JSON, default=list, server_default=sa.text("'[]'")
+    )
     created_at: Mapped[dt.datetime] = mapped_column(
         sa.DateTime(timezone=True), default=lambda: dt.datetime.now(dt.UTC)
     )
