@@ -71,6 +71,17 @@ class OfferRecord:
 
 
 @dataclass(frozen=True)
+class AgentLeg:
+    """The agent's SIP leg of an answered contact, for the record (wall-clock times)."""
+
+    sip_call_id: str
+    peer: str
+    answered_at: float
+    ended_at: float
+    end_reason: str
+
+
+@dataclass(frozen=True)
 class QueueOutcome:
     """What happened to a caller in a queue, with wall-clock times for the record."""
 
@@ -83,6 +94,7 @@ class QueueOutcome:
     reason: str = ""
     offers: tuple[OfferRecord, ...] = ()
     number: str = ""  # the number a callback dialled
+    agent_leg: AgentLeg | None = None
 
     @property
     def wait(self) -> float:
@@ -100,6 +112,7 @@ class _Waiting:
     enqueued_at: float
     record_to: Path | None = None
     callback_number: str = ""
+    agent_leg: AgentLeg | None = None
     core: SipCore | None = None  # set for a callback booked with no call behind it
     leave_when_unstaffed: bool = False
     rings: dict[str, asyncio.Task[None]] = field(default_factory=dict)
@@ -314,6 +327,7 @@ class LiveAcd:
                     answered_at,
                     reason,
                     tuple(waiting.offers),
+                    agent_leg=waiting.agent_leg,
                 )
             )
         if result is not QueueResult.CALLBACK:
@@ -459,6 +473,9 @@ class LiveAcd:
         finally:
             if not agent_call.ended:
                 agent_call.terminate("caller-hangup")
+            waiting.agent_leg = AgentLeg(
+                agent_call.id, agent_call.number, answered_at, self.wall(), agent_call.end_reason
+            )
             with contextlib.suppress(RoutingError):
                 self.engine.contact_finished(waiting.request.contact_id, self.now())
             self._settle()

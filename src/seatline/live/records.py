@@ -104,6 +104,21 @@ def contact_record(
         ended_at=facts.ended_at,
         end_reason=facts.end_reason,
     )
+    legs = [caller_leg]
+    if queue is not None and queue.agent_leg is not None:
+        leg = queue.agent_leg
+        answered = _at(leg.answered_at) or facts.arrived_at
+        legs.append(
+            LegRecord(
+                leg.sip_call_id,
+                LegRole.AGENT,
+                answered,
+                peer=leg.peer,
+                answered_at=answered,
+                ended_at=_at(leg.ended_at),
+                end_reason=leg.end_reason,
+            )
+        )
     ended = report.ended
     offers = [o for o in (_offer(x) for x in (queue.offers if queue else ())) if o is not None]
     return ContactRecord(
@@ -133,7 +148,7 @@ def contact_record(
         recording_path=str(recording) if recording is not None and recording.exists() else None,
         voicemail_path=str(report.voicemail) if report.voicemail is not None else None,
         end_reason=facts.end_reason,
-        legs=(caller_leg,),
+        legs=tuple(legs),
         offers=tuple(offers),
     )
 
