@@ -10,7 +10,6 @@ import pytest
 
 from seatline.live import LiveAcd, QueueOutcome, QueueResult
 from seatline.routing import (
-    AgentConfig,
     AgentState,
     ContactRequest,
     QueueConfig,
@@ -18,9 +17,11 @@ from seatline.routing import (
     RoutingEvent,
 )
 from seatline.switch import Call
-from switch.conftest import DOMAIN, SwitchUnderTest, needs_baresip, needs_sipp
+from switch.conftest import SwitchUnderTest, needs_baresip, needs_sipp
 from switch.harness import Baresip, run_sipp, start_sipp, until_listening
 from switch.test_agents import channel_rms, until
+
+from .phones import agent_phone
 
 pytestmark = [needs_sipp, needs_baresip]
 
@@ -40,17 +41,8 @@ class Desk:
 
     async def agent(self, name: str, answermode: str = "auto") -> Baresip:
         """Register an agent's phone and log the agent in, ready."""
-        self.switch.credentials.add(DOMAIN, name, f"{name}-pass", agent_id=name)
-        (self.tmp / name).mkdir()
-        phone = Baresip(
-            self.tmp / name, name, f"{name}-pass", DOMAIN, self.switch.port, answermode=answermode
-        )
+        phone = await agent_phone(self.switch, self.tmp, self.acd, name, answermode)
         self.phones.append(phone)
-        await phone.start()
-        core = self.switch.service.core
-        await until(lambda: core.registrar.find_agent(name, core.clock()))
-        self.engine.add_agent(AgentConfig(name), self.acd.now())
-        self.acd.agent_login(name)
         return phone
 
     def number(self, service: str, record: bool = False) -> None:

@@ -16,7 +16,6 @@ from seatline.live import LiveAcd, QueueOutcome, QueueResult
 from seatline.live.flow_driver import FlowReport, drive_flow
 from seatline.live.waiting import WaitingPolicy, announcement
 from seatline.routing import (
-    AgentConfig,
     CallbackRequested,
     ContactRequest,
     Offered,
@@ -27,11 +26,12 @@ from seatline.routing import (
     RoutingEvent,
 )
 from seatline.switch import Call
-from switch.conftest import DOMAIN, SwitchUnderTest, needs_baresip, needs_sipp
+from switch.conftest import SwitchUnderTest, needs_baresip, needs_sipp
 from switch.harness import Baresip, run_sipp, start_sipp, until_listening
 from switch.test_agents import channel_rms, until
 
 from .callers import keys_scenario
+from .phones import agent_phone
 from .test_flow_driver import DEMO_FLOW
 
 pytestmark = [needs_sipp]
@@ -55,15 +55,8 @@ class Floor:
 
     async def agent(self, name: str) -> Baresip:
         """A registered, logged-in, ready agent."""
-        self.switch.credentials.add(DOMAIN, name, f"{name}-pass", agent_id=name)
-        (self.tmp / name).mkdir()
-        phone = Baresip(self.tmp / name, name, f"{name}-pass", DOMAIN, self.switch.port)
+        phone = await agent_phone(self.switch, self.tmp, self.acd, name)
         self.phones.append(phone)
-        await phone.start()
-        core = self.switch.service.core
-        await until(lambda: core.registrar.find_agent(name, core.clock()))
-        self.engine.add_agent(AgentConfig(name), self.acd.now())
-        self.acd.agent_login(name)
         return phone
 
     def number(
@@ -184,7 +177,7 @@ def closed_line(floor: Floor, callback_to: str) -> list[FlowReport]:
 
 async def test_after_hours_the_caller_leaves_a_message(floor: Floor) -> None:
     reports = closed_line(floor, "")
-    scenario = keys_scenario(floor.tmp / "c.xml", [(1000, "2")], then_ms=4000, speak=True)
+    scenario = keys_scenario(floor.tmp / "c.xml", [(1000, "2")], then_ms=4000)
     result = await run_sipp(
         scenario, floor.switch.port, floor.switch.sipp_port, "-m", "1", service="7710"
     )
