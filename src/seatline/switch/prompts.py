@@ -7,6 +7,7 @@ prompt and codec (cached), so the paced sender only slices bytes.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import shutil
 import tempfile
 import wave
@@ -77,6 +78,9 @@ def ringback(seconds: float = 6.0) -> Pcm:
     return np.tile(cycle, reps)[: int(seconds * RATE)]
 
 
+SPEECH_TIMEOUT = 20.0  # seconds espeak-ng may take for one prompt
+
+
 def espeak_available() -> bool:
     """Whether espeak-ng is on PATH."""
     return shutil.which("espeak-ng") is not None
@@ -100,7 +104,13 @@ async def synthesize(text: str, voice: str = "en") -> Pcm:
             stdout=asyncio.subprocess.DEVNULL,
             stderr=asyncio.subprocess.PIPE,
         )
-        _, err = await proc.communicate()
+        try:
+            # Bounded: a stuck synthesizer must not leave a caller in silence for ever.
+            _, err = await asyncio.wait_for(proc.communicate(), SPEECH_TIMEOUT)
+        except TimeoutError:
+            with contextlib.suppress(ProcessLookupError):
+                proc.kill()
+            raise SpeechUnavailable(f"espeak-ng took over {SPEECH_TIMEOUT:.0f} s") from None
         if proc.returncode != 0:
             raise SpeechUnavailable(f"espeak-ng failed: {err.decode(errors='replace')[:200]}")
         return read_wav(out)
