@@ -5,11 +5,17 @@
     report.queues["sales"].service_level
 
 The scenario format is documented in docs/simulation.md; examples live in sim/examples/.
+Outbound campaigns run the real `seatline.dialer` the same way: `simulate_campaign(
+standard_scenario(), DialMode.PREDICTIVE)`, and `simulate_manual` is the hand-dialing baseline.
 """
 
+from .campaign import simulate_campaign
+from .campaign_report import CampaignReport
+from .campaign_scenario import CampaignScenario, standard_scenario
 from .distributions import Distribution, Kind
 from .durations import parse_duration
 from .errors import ScenarioError, SimError
+from .manual import simulate_manual
 from .report import AgentsReport, QueueReport, SimulationReport
 from .runner import Progress, simulate
 from .scenario import (
@@ -27,6 +33,8 @@ __all__ = [
     "AgentGroup",
     "AgentsReport",
     "ArrivalStream",
+    "CampaignReport",
+    "CampaignScenario",
     "Distribution",
     "Interval",
     "Kind",
@@ -43,5 +51,8 @@ __all__ = [
     "scale_agents",
     "scenario_from_dict",
     "simulate",
+    "simulate_campaign",
+    "simulate_manual",
+    "standard_scenario",
     "sweep",
 ]
