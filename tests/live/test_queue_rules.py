@@ -177,7 +177,7 @@ def closed_line(floor: Floor, callback_to: str) -> list[FlowReport]:
 
 async def test_after_hours_the_caller_leaves_a_message(floor: Floor) -> None:
     reports = closed_line(floor, "")
-    scenario = keys_scenario(floor.tmp / "c.xml", [(1000, "2")], then_ms=4000)
+    scenario = keys_scenario(floor.tmp / "c.xml", [(1000, "2")], then_ms=8000)
     result = await run_sipp(
         scenario, floor.switch.port, floor.switch.sipp_port, "-m", "1", service="7710"
     )
@@ -269,3 +269,18 @@ async def test_nobody_logged_in_sends_the_caller_to_voicemail_at_once(floor: Flo
     outcome = floor.outcomes["7730"]
     assert outcome.result is QueueResult.VOICEMAIL
     assert outcome.wait < 1.0  # not after the overflow or max wait: there was nobody at all
+
+
+async def test_hanging_up_during_the_voicemail_prompt_ends_the_flow(floor: Floor) -> None:
+    # The caller leaves while the voicemail prompt plays: the batch that would record and
+    # end the flow is cut short; the flow still ends (it once spun for ever right here).
+    reports = closed_line(floor, "")
+    scenario = keys_scenario(floor.tmp / "c.xml", [(1000, "2")], then_ms=1000)
+    result = await run_sipp(
+        scenario, floor.switch.port, floor.switch.sipp_port, "-m", "1", service="7710"
+    )
+    assert result.returncode == 0, result.errors[:2000]
+    await until(lambda: reports, timeout=5)
+    (report,) = reports
+    assert report.ended is not None and report.ended.outcome is FlowOutcome.VOICEMAIL
+    assert report.ended.path[-1] == "leave-message" and report.voicemail is None

@@ -92,11 +92,22 @@ async def drive_flow(
                 event = await _perform(call, action, services, report) or event
         except CallEnded:
             event = e.CallerHungUp()
+            # A hang-up in the middle of a batch that already ends the flow (a voicemail's
+            # beep, a goodbye) ends it as planned: the run has nothing more to say.
+            planned = next((x for x in actions if isinstance(x, a.FlowEnded)), None)
+            if planned is not None:
+                report.ended, report.ended_at = planned, clock()
+                return report
         if event is None:  # only actions that need no answer, and no end: the run is stuck
             log.error("flow %s stopped without ending on %s", run.flow.name, call)
             event = e.CallerHungUp()
         log.debug("flow %s on %s: event %r", run.flow.name, call.id, event)
         actions = run.handle(event, clock())
+        if not actions:  # never spin: a run that answers nothing more has ended
+            outcome = run.outcome or a.FlowOutcome.ABANDONED
+            report.ended = a.FlowEnded(outcome, "caller hung up", run.path, run.inputs, {})
+            report.ended_at = clock()
+            return report
 
 
 async def _perform(
