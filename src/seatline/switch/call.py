@@ -12,13 +12,9 @@ import logging
 from asyncio import FIRST_COMPLETED
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
-
-from seatline.rtp import g711 as _g711
 from seatline.rtp.mixer import MonitorMode, monitor_routes
 from seatline.switch.conference import Conference
 from seatline.switch.errors import CallEnded, SwitchError, TargetNotFound
@@ -32,7 +28,7 @@ from seatline.switch.events import (
     Transferred,
 )
 from seatline.switch.leg import Leg, LegState
-from seatline.switch.prompts import Pcm, read_wav, ringback, synthesize
+from seatline.switch.prompts import Audio, encode_audio, ringback, synthesize
 from seatline.switch.recorder import Recorder
 
 if TYPE_CHECKING:
@@ -41,20 +37,6 @@ if TYPE_CHECKING:
     from seatline.switch.router import CallHandler
 
 log = logging.getLogger(__name__)
-
-Audio = str | Path | Pcm
-
-
-@lru_cache(maxsize=64)
-def _encoded_file(path: str, codec: int) -> bytes:
-    return _g711.encode(read_wav(path), codec)
-
-
-def encode_audio(audio: Audio, codec: int) -> bytes:
-    """G.711 bytes for a WAV path or an 8 kHz int16 array (files are cached)."""
-    if isinstance(audio, str | Path):
-        return _encoded_file(str(audio), codec)
-    return _g711.encode(np.asarray(audio, dtype=np.int16), codec)
 
 
 @dataclass(frozen=True, slots=True)
@@ -479,39 +461,9 @@ class Call:
         `self` is the customer's call, bridged to an agent. Returns when the supervisor leaves
         (customer and agent stay connected), or False if the supervisor could not be reached.
         """
-        self._check()
-        agent = self.partner
-        if agent is None:
-            raise SwitchError("monitor needs a call bridged to an agent")
-        if isinstance(supervisor, str):
-            from seatline.switch import outbound
+        from seatline.switch.supervision import supervise
 
-            sup = await outbound.dial(
-                self.core, supervisor, caller_id=self.caller, codecs=(self.media.codec,)
-            )
-            status = await sup.wait_answer(timeout or self.core.config.ring_timeout)
-            if status != 200:
-                sup.terminate("no-answer")
-                return False
-        else:
-            sup = supervisor
-        assert self.core.media is not None
-        conference = Conference(self.core.media)
-        conference.monitor(self.media, agent.media, sup.media, MonitorMode(mode))
-        self._monitor = (conference, agent, sup)
-        try:
-            await asyncio.wait(
-                {sup._ended, self._ended, agent._ended}, return_when=asyncio.FIRST_COMPLETED
-            )
-        finally:
-            conference.close()
-            self._monitor = None
-            if not self.ended and not agent.ended and self.partner is agent:
-                self.media.relay_to = agent.media
-                agent.media.relay_to = self.media
-            if not sup.ended:
-                sup.terminate("monitor-ended")
-        return True
+        return await supervise(self, supervisor, MonitorMode(mode), timeout)
 
     def set_monitor_mode(self, mode: str) -> None:
         """Switch a running supervision between listen, whisper and barge."""

@@ -11,11 +11,13 @@ import contextlib
 import shutil
 import tempfile
 import wave
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
 
+from seatline.rtp import g711 as _g711
 from seatline.switch.errors import SpeechUnavailable
 
 RATE = 8000
@@ -114,3 +116,18 @@ async def synthesize(text: str, voice: str = "en") -> Pcm:
         if proc.returncode != 0:
             raise SpeechUnavailable(f"espeak-ng failed: {err.decode(errors='replace')[:200]}")
         return read_wav(out)
+
+
+Audio = str | Path | Pcm  # a WAV file or 8 kHz int16 PCM
+
+
+@lru_cache(maxsize=64)
+def _encoded_file(path: str, codec: int) -> bytes:
+    return _g711.encode(read_wav(path), codec)
+
+
+def encode_audio(audio: Audio, codec: int) -> bytes:
+    """G.711 bytes for a WAV path or an 8 kHz int16 array (files are cached)."""
+    if isinstance(audio, str | Path):
+        return _encoded_file(str(audio), codec)
+    return _g711.encode(np.asarray(audio, dtype=np.int16), codec)
