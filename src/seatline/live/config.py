@@ -7,6 +7,7 @@ and apply the difference live (nobody waiting is lost when a queue or a flow cha
 
 from __future__ import annotations
 
+import json
 import logging
 import uuid
 from collections.abc import Mapping
@@ -148,13 +149,32 @@ async def load_tenants(session: AsyncSession) -> dict[uuid.UUID, TenantConfig]:
     return tenants
 
 
+# Validated flows by (definition, calendar names): the store is re-read every few seconds,
+# and a flow that did not change need not be validated again (nor its error logged again).
+_checked: dict[tuple[str, frozenset[str]], Flow | str] = {}
+
+
+def _checked_flow(stored: StoredFlow, tenant: TenantConfig) -> Flow | str:
+    """The validated flow, or the reason it is not valid (cached per definition)."""
+    key = (json.dumps(stored.definition, sort_keys=True), frozenset(tenant.calendars))
+    found = _checked.get(key)
+    if found is None:
+        try:
+            found = validate_flow(stored.definition, calendars=set(tenant.calendars)).flow
+        except FlowError as error:
+            log.error("flow %s of tenant %s is not valid: %s", stored.name, tenant.slug, error)
+            found = str(error)
+        if len(_checked) > 1000:
+            _checked.clear()  # edited flows leave old keys behind; start afresh now and then
+        _checked[key] = found
+    return found
+
+
 def _number_entry(number: Number, stored: StoredFlow, tenant: TenantConfig) -> NumberEntry:
-    version = int(getattr(stored, "version", 1) or 1)
-    try:
-        flow = validate_flow(stored.definition, calendars=set(tenant.calendars)).flow
-    except FlowError as error:
-        log.error("flow %s of tenant %s is not valid: %s", stored.name, tenant.slug, error)
+    version = stored.version
+    flow = _checked_flow(stored, tenant)
+    if isinstance(flow, str):
         return NumberEntry(
-            number.number, number.tenant_id, stored.id, stored.name, version, None, str(error)
+            number.number, number.tenant_id, stored.id, stored.name, version, None, flow
         )
     return NumberEntry(number.number, number.tenant_id, stored.id, stored.name, version, flow)
