@@ -19,7 +19,7 @@ from seatline.store.agent_state import request_not_ready, request_ready
 from seatline.store.contacts import ContactFilter, get_contact, list_contacts
 from seatline.store.db import Database
 from seatline.store.migrate import upgrade
-from seatline.store.models import Agent, Tenant
+from seatline.store.models import Agent, AgentSkill, Queue, Tenant, User
 from seatline.switch_node import SwitchNode
 from switch.conftest import needs_sipp
 from switch.harness import free_port, run_sipp
@@ -121,3 +121,21 @@ async def test_tenant_dial_rules_reach_the_flows(demo: Demo) -> None:
     (desk,) = demo.center.desks.values()
     assert desk.config.dial_rules.allows("+4930555")
     assert not desk.config.dial_rules.allows("+4930900")
+
+
+async def test_queues_and_agents_deleted_in_the_store_leave_routing(demo: Demo) -> None:
+    (desk,) = demo.center.desks.values()
+    names = {q.name for q in desk.engine.snapshot(desk.acd.now()).queues}
+    assert "sales" in names
+    async with demo.database.transaction() as session:
+        await session.execute(sa.delete(Queue).where(Queue.name == "sales"))
+        await session.execute(sa.delete(AgentSkill))
+        await session.execute(
+            sa.delete(User).where(User.agent_id == uuid.UUID(demo.agents["1001"]))
+        )
+        await session.execute(sa.delete(Agent).where(Agent.extension == "1001"))
+    await demo.center.refresh()
+    snapshot = desk.engine.snapshot(desk.acd.now())
+    assert "sales" not in {q.name for q in snapshot.queues}
+    assert demo.agents["1001"] not in {a.agent_id for a in snapshot.agents}
+    assert demo.agents["1003"] in {a.agent_id for a in snapshot.agents}

@@ -282,6 +282,10 @@ class LiveAcd:
             self._waiting.pop(waiting.request.contact_id, None)
 
     # -- the engine's decisions ----------------------------------------------------------
+    def settle(self) -> None:
+        """Carry out what the engine decided after a change made to it directly."""
+        self._settle()
+
     def _settle(self) -> None:
         """Carry out every pending decision, pass events on, and re-arm the deadline timer."""
         decisions = self.engine.take_decisions()

@@ -23,7 +23,7 @@ from seatline.flows import FlowRun
 from seatline.flows import actions as a
 from seatline.flows import events as e
 from seatline.flows.model import LookupSource
-from seatline.live.acd import NO_PHONE, LiveAcd, QueueOutcome
+from seatline.live.acd import NO_PHONE, LiveAcd, QueueOutcome, QueueResult
 from seatline.live.bus import EventBus, LiveEvent, default_bus
 from seatline.live.config import NumberEntry, TenantConfig, load_tenants
 from seatline.live.flow_driver import FlowReport, drive_flow
@@ -34,6 +34,7 @@ from seatline.routing import (
     AgentState,
     AgentStateChanged,
     ContactRequest,
+    QueueNotEmpty,
     RoutingEngine,
     RoutingError,
     RoutingEvent,
@@ -103,6 +104,8 @@ class TenantDesk:
                     self.engine.update_agent(agent, now)
             except RoutingError as error:
                 log.error("tenant %s: agent %s not applied: %s", config.slug, agent_id, error)
+        if old is not None:
+            self._remove_deleted(old, config, now)
         for agent_id in sorted(config.logged_in - self.logged_in):
             ready, _ = config.readiness.get(agent_id, (False, LOGIN_REASON))
             with contextlib.suppress(RoutingError):
@@ -127,7 +130,28 @@ class TenantDesk:
                     self.acd.set_ready(agent_id)
                 else:
                     self.acd.set_not_ready(agent_id, reason or "not-ready")
+        # Edits and removals may re-route, withdraw offers or move contacts: carry that out.
+        self.acd.settle()
         self.config = config
+
+    def _remove_deleted(self, old: TenantConfig, config: TenantConfig, now: float) -> None:
+        """Queues and agents deleted from the store leave the engine without losing anyone.
+
+        A queue someone still waits in stays until it is empty (kept in `config`, so the
+        next refresh tries again); an agent on a call leaves once the call ends.
+        """
+        for name in sorted(set(old.queues) - set(config.queues)):
+            try:
+                self.engine.remove_queue(name, now)
+            except QueueNotEmpty:
+                config.queues[name] = old.queues[name]
+            except RoutingError as error:
+                log.error("tenant %s: queue %s not removed: %s", config.slug, name, error)
+        for agent_id in sorted(set(old.agents) - set(config.agents)):
+            with contextlib.suppress(RoutingError):
+                self.engine.remove_agent(agent_id, now)
+            self.logged_in.discard(agent_id)
+            self.seen.pop(agent_id, None)
 
     def _publish(self, event: RoutingEvent) -> None:
         data = {f.name: str(getattr(event, f.name)) for f in dataclasses.fields(event)}
@@ -202,8 +226,6 @@ class _Services:
         except RoutingError as error:
             log.error("cannot queue %s in %s: %s", self.contact_id, action.queue, error)
             now = self.desk.acd.wall()
-            from seatline.live.acd import QueueResult
-
             return QueueOutcome(QueueResult.REJECTED, action.queue, now, now, reason=str(error))
 
     def request_callback(self, call: Call, action: a.RequestCallback) -> None:
