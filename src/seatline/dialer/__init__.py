@@ -12,6 +12,7 @@ do-not-call lists, calling windows in the lead's local time, retry rules and cal
 
 from .abandonment import AbandonWindow, SafetyMargin
 from .agents import AgentPhase, AgentRecord
+from .amd import AmdConfig, AmdError, AmdResult, AmdVerdict, AnsweringMachineDetector
 from .calls import Call, CallState
 from .campaign import Campaign
 from .config import CallingWindow, CampaignConfig, DialMode, PacingConfig, RetryRule
@@ -42,6 +43,7 @@ from .events import (
 from .leads import Lead, LeadRecord, LeadState
 from .outcomes import AttemptOutcome, CallResult, Disposition
 from .pacing import Floor, predictive_dials
+from .results import result_for_status
 from .scheduler import LeadScheduler
 from .windows import WindowClock
 
@@ -51,7 +53,12 @@ __all__ = [
     "AgentPhase",
     "AgentReady",
     "AgentRecord",
+    "AmdConfig",
+    "AmdError",
+    "AmdResult",
+    "AmdVerdict",
     "AnswerModel",
+    "AnsweringMachineDetector",
     "AttemptOutcome",
     "Bridge",
     "Call",
@@ -95,4 +102,5 @@ __all__ = [
     "WindowClock",
     "normalise",
     "predictive_dials",
+    "result_for_status",
 ]

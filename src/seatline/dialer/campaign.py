@@ -85,7 +85,7 @@ class Campaign:
         self._wrapping: dict[str, float] = {}  # agent → wrap-up start
         self.calls: dict[str, Call] = {}
         self._ahead: dict[str, float] = {}  # ringing calls with no agent tied → dial time
-        self._waiting: dict[str, float] = {}  # answered persons waiting for an agent (FIFO)
+        self._waiting: dict[str, float] = {}  # answered persons waiting → their answer time
         self._timers: list[tuple[float, int, _Timer, str]] = []
         self._seq = itertools.count()
         self._ids = itertools.count(1)
@@ -105,6 +105,19 @@ class Campaign:
         """Add leads, due at once."""
         self.scheduler.add(leads, now)
 
+    def restore_leads(self, records: Iterable[LeadRecord], now: float) -> None:
+        """Add leads saved by an earlier run (after a restart), keeping their history."""
+        batch = list(records)
+        # Check every id first, so a bad batch adds nothing rather than half of itself.
+        seen = set(self.scheduler.records)
+        for record in batch:
+            lead_id = record.lead.lead_id
+            if lead_id in seen:
+                raise DuplicateId(f"lead {lead_id!r} already in campaign")
+            seen.add(lead_id)
+        for record in batch:
+            self.scheduler.restore(record, now)
+
     # -- the driver's interface -------------------------------------------------------------
     def handle(self, event: DialerEvent) -> list[Decision]:
         """Apply one event and return the decisions it leads to."""
@@ -114,7 +127,7 @@ class Campaign:
             if not self._forgotten(event.call_id):
                 raise UnknownCall(event.call_id)
         elif isinstance(event, CallResolved):
-            self._resolved(self._call(event.call_id), event.result, now)
+            self._resolved(self._call(event.call_id), event.result, now, event.answered_at)
         elif isinstance(event, AgentReady):
             self._agent_ready(self._agent(event.agent_id), now)
         elif isinstance(event, CallEnded):
@@ -189,7 +202,10 @@ class Campaign:
         agent.call_id = None
         self._idle[agent.agent_id] = None
         if self._waiting:
-            self._bridge(self.calls[next(iter(self._waiting))], agent, now)
+            # The person answered first has the least of the two seconds left (AMD takes a
+            # varying time, so the order of answers is not the order of arrival here).
+            first = min(self._waiting, key=self._waiting.__getitem__)
+            self._bridge(self.calls[first], agent, now)
         self._next_pace = now  # new capacity: pace at once rather than at the next step
 
     def _agent_away(self, agent: AgentRecord, now: float) -> None:
@@ -258,25 +274,32 @@ class Campaign:
             )
         )
 
-    def _resolved(self, call: Call, result: CallResult, now: float) -> None:
+    def _resolved(
+        self, call: Call, result: CallResult, now: float, answered_at: float | None
+    ) -> None:
         if call.state is not CallState.RINGING:
             return  # a late report for a call we already gave up on
         self._ringing -= 1
         self._ahead.pop(call.call_id, None)
         self.answers.record(call.dialed_at, call.order, now, result is CallResult.PERSON)
         if result is CallResult.PERSON:
-            call.answered_at = now
+            # An answer reported later than now (or not a number) would stretch the wait past
+            # the limit: only an earlier answer shortens it.
+            answered = answered_at if answered_at is not None and answered_at <= now else now
+            call.answered_at = answered
             agent = self.agents[call.agent_id] if call.agent_id is not None else None
             if agent is None and self._idle:
                 agent = self.agents[next(iter(self._idle))]
             if agent is not None:
                 self._bridge(call, agent, now)
+                return
+            call.move(CallState.WAITING)
+            self._waiting[call.call_id] = answered
+            deadline = answered + self.config.max_wait_for_agent
+            if deadline < now:  # detection alone used up the wait: nobody may hold on longer
+                self._abandon(call, now, play_message=True)
             else:
-                call.move(CallState.WAITING)
-                self._waiting[call.call_id] = now
-                self._schedule(
-                    now + self.config.max_wait_for_agent, _Timer.AGENT_WAIT, call.call_id
-                )
+                self._schedule(deadline, _Timer.AGENT_WAIT, call.call_id)
             return
         outcome = _RESULT_OUTCOME[result]
         if result is CallResult.MACHINE:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 
 def normalise(number: str) -> str:
@@ -27,6 +27,11 @@ class DoNotCall:
     def add(self, tenant: str, number: str) -> None:
         """Block `number` for `tenant` (e.g. the person asked not to be called again)."""
         self._tenants.setdefault(tenant, set()).add(normalise(number))
+
+    def replace(self, platform: Iterable[str], tenants: Mapping[str, Iterable[str]]) -> None:
+        """Take the lists as they now are (numbers may have been removed, too)."""
+        self._platform = {normalise(n) for n in platform}
+        self._tenants = {t: {normalise(n) for n in numbers} for t, numbers in tenants.items()}
 
     def blocked(self, tenant: str, number: str) -> bool:
         """Whether `tenant` may not call `number`."""

@@ -44,11 +44,14 @@ class PreviewSkipped:
 
 @dataclass(frozen=True, slots=True)
 class CallResolved:
-    """The network or answering machine detection resolved a dialled call."""
+    """The network or AMD resolved a dialled call; `answered_at`: when it was picked up."""
 
     now: float
     call_id: str
     result: CallResult
+    # Answering machine detection listens after the answer, and that time counts in the
+    # two-second rule: the person's wait for an agent runs from here, not from `now`.
+    answered_at: float | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import heapq
 import itertools
 import math
+from collections import Counter
 from collections.abc import Iterable, Iterator
 
 from .config import CampaignConfig
@@ -20,6 +21,10 @@ from .outcomes import AttemptOutcome, Disposition
 from .windows import WindowClock
 
 _Entry = tuple[float, int, str]  # due, sequence (FIFO among equals), lead id
+
+# States a lead is only in while a call or a preview is in progress: a restored lead found in
+# one of them was cut off by a restart, and no driver holds its call any more.
+_IN_PROGRESS = frozenset({LeadState.PREVIEWING, LeadState.DIALING, LeadState.CONNECTED})
 
 
 class LeadScheduler:
@@ -50,6 +55,42 @@ class LeadScheduler:
             self.records[lead.lead_id] = record
             self._queue.append((now, next(self._seq), lead.lead_id))
         heapq.heapify(self._queue)
+
+    def restore(self, record: LeadRecord, now: float) -> None:
+        """Add a copy of a lead saved by an earlier run, with its attempts and outcomes."""
+        lead_id = record.lead.lead_id
+        if lead_id in self.records:
+            raise DuplicateId(f"lead {lead_id!r} already in campaign")
+        callback_at = record.callback_at
+        if callback_at is not None and not math.isfinite(callback_at):
+            callback_at = None  # as `dispositioned` does: a callback needs a real time
+        restored = LeadRecord(
+            record.lead,
+            state=record.state,
+            attempts=record.attempts,
+            outcomes=Counter(record.outcomes),
+            last_dial=record.last_dial,
+            due=record.due,
+            callback_at=callback_at,
+            disposition=record.disposition,
+        )
+        self.records[lead_id] = restored
+        if restored.state in _IN_PROGRESS:
+            # The cut-off dial was counted; the lead gets another unless that was its last.
+            restored.state = LeadState.PENDING
+            if restored.attempts >= self.config.max_attempts and callback_at is None:
+                restored.disposition = "exhausted_attempts"
+                restored.state = LeadState.DONE
+                return
+            due = now
+        elif restored.state is LeadState.PENDING:
+            due = record.due if math.isfinite(record.due) else now
+            if callback_at is not None:
+                due = max(due, callback_at)  # never call back before the agreed time
+            due = max(due, now)
+        else:
+            return  # DONE and BLOCKED leads are kept for the record, never dialled
+        self._push(restored, due, callback=callback_at is not None)
 
     def record(self, lead_id: str) -> LeadRecord:
         """The record of `lead_id`."""
