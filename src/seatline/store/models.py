@@ -32,13 +32,18 @@ __all__ = [
     "AgentSkill",
     "Base",
     "BusinessHours",
+    "CallAttempt",
+    "Campaign",
+    "CampaignAgent",
     "Contact",
     "ContactLeg",
     "ContactOffer",
     "Disposition",
+    "DoNotCallEntry",
     "Flow",
     "FlowVersion",
     "Holiday",
+    "Lead",
     "LookupRow",
     "LookupTable",
     "Number",
@@ -453,3 +458,135 @@ class LookupRow(Base):
     )
     key: Mapped[str] = mapped_column(sa.String(200), primary_key=True)
     data: Mapped[dict[str, Any]]  # column name → value, the key column included
+
+
+class Campaign(TenantOwned):
+    """An outbound campaign: how its leads are dialled (seatline.dialer) and who takes the calls."""
+
+    __tablename__ = "campaigns"
+    __table_args__ = (sa.UniqueConstraint("tenant_id", "name"),)
+
+    name: Mapped[str] = mapped_column(sa.String(64))
+    mode: Mapped[str] = mapped_column(sa.String(16), default="predictive")  # dialer.DialMode
+    # Only active campaigns are dialled by the live dialer.
+    active: Mapped[bool] = mapped_column(default=False)
+    caller_id: Mapped[str] = mapped_column(sa.String(64), default="")
+    caller_name: Mapped[str] = mapped_column(sa.String(200), default="")
+    abandon_cap: Mapped[float] = mapped_column(sa.Float, default=0.03)
+    ring_timeout: Mapped[float] = mapped_column(sa.Float, default=25.0)
+    max_wait_for_agent: Mapped[float] = mapped_column(sa.Float, default=2.0)
+    max_attempts: Mapped[int] = mapped_column(default=6)
+    # Outcome → {"max_attempts": int, "spacing": seconds}; missing outcomes keep the defaults.
+    retries: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    window_start: Mapped[int] = mapped_column(default=540)  # minutes after local midnight
+    window_end: Mapped[int] = mapped_column(default=1260)
+    window_days: Mapped[list[Any]] = mapped_column(default=lambda: [1, 2, 3, 4, 5, 6])
+    wrap_up_seconds: Mapped[float] = mapped_column(sa.Float, default=30.0)
+    require_consent: Mapped[bool] = mapped_column(default=False)
+    lead_fields: Mapped[list[Any]] = mapped_column(default=list)  # custom columns, in order
+    amd: Mapped[dict[str, Any]] = mapped_column(default=dict)  # AmdConfig field overrides
+    # Changes on every insert and update so the live dialer can notice edits cheaply.
+    revision: Mapped[int] = mapped_column(
+        default=new_revision, onupdate=new_revision, server_default=sa.text("0")
+    )
+    created_at: Mapped[dt.datetime] = mapped_column(
+        UtcDateTime(), default=lambda: dt.datetime.now(dt.UTC)
+    )
+
+
+class CampaignAgent(Base):
+    """An agent who takes a campaign's calls; owned through its campaign."""
+
+    __tablename__ = "campaign_agents"
+
+    campaign_id: Mapped[uuid.UUID] = mapped_column(
+        sa.ForeignKey("campaigns.id", ondelete="CASCADE"), primary_key=True
+    )
+    agent_id: Mapped[uuid.UUID] = mapped_column(
+        sa.ForeignKey("agents.id", ondelete="CASCADE"), primary_key=True
+    )
+
+
+class Lead(Base):
+    """A person a campaign calls, with the dialer's state of that lead."""
+
+    __tablename__ = "leads"
+    __table_args__ = (
+        sa.UniqueConstraint("campaign_id", "external_id"),
+        sa.Index("ix_leads_campaign_id_state", "campaign_id", "state"),
+    )
+
+    id: Mapped[uuid.UUID] = _id()
+    tenant_id: Mapped[uuid.UUID] = _tenant_fk()
+    campaign_id: Mapped[uuid.UUID] = mapped_column(
+        sa.ForeignKey("campaigns.id", ondelete="CASCADE")
+    )
+    external_id: Mapped[str] = mapped_column(sa.String(64))  # the CSV's id, else "line-<n>"
+    number: Mapped[str] = mapped_column(sa.String(64))  # as given; dialer.normalise matches it
+    timezone: Mapped[str] = mapped_column(sa.String(64), default="UTC")
+    fields: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    state: Mapped[str] = mapped_column(sa.String(16), default="pending")  # dialer.LeadState
+    attempts: Mapped[int] = mapped_column(default=0)
+    outcomes: Mapped[dict[str, Any]] = mapped_column(default=dict)  # AttemptOutcome → count
+    due_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime(), default=None)
+    callback_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime(), default=None)
+    last_dial_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime(), default=None)
+    disposition: Mapped[str | None] = mapped_column(sa.String(64), default=None)
+    created_at: Mapped[dt.datetime] = mapped_column(
+        UtcDateTime(), default=lambda: dt.datetime.now(dt.UTC)
+    )
+
+
+class DoNotCallEntry(Base):
+    """A number never to be dialled: by one tenant, or by anyone (no tenant: the platform list)."""
+
+    __tablename__ = "do_not_call"
+    __table_args__ = (sa.UniqueConstraint("tenant_id", "number"),)
+
+    id: Mapped[uuid.UUID] = _id()
+    tenant_id: Mapped[uuid.UUID | None] = mapped_column(
+        sa.ForeignKey("tenants.id", ondelete="CASCADE"), default=None
+    )
+    number: Mapped[str] = mapped_column(sa.String(32))  # dialer.normalise form
+    reason: Mapped[str] = mapped_column(sa.String(200), default="")
+    added_at: Mapped[dt.datetime] = mapped_column(
+        UtcDateTime(), default=lambda: dt.datetime.now(dt.UTC)
+    )
+
+
+class CallAttempt(Base):
+    """One dial attempt of a campaign lead.
+
+    Campaign, lead and agent are plain ids, not foreign keys: the record is history and
+    outlives a deleted campaign, lead or agent.
+    """
+
+    __tablename__ = "call_attempts"
+
+    id: Mapped[uuid.UUID] = _id()
+    tenant_id: Mapped[uuid.UUID] = _tenant_fk()
+    campaign_id: Mapped[uuid.UUID] = mapped_column(sa.Uuid, index=True)
+    campaign_name: Mapped[str] = mapped_column(sa.String(64))
+    lead_id: Mapped[uuid.UUID] = mapped_column(sa.Uuid, index=True)
+    number: Mapped[str] = mapped_column(sa.String(64))
+    call_id: Mapped[str] = mapped_column(sa.String(64))  # the dialer's "campaign:N"
+    sip_call_id: Mapped[str] = mapped_column(sa.String(255), default="")
+    started_at: Mapped[dt.datetime] = mapped_column(UtcDateTime())
+    answered_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime(), default=None)
+    bridged_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime(), default=None)
+    ended_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime(), default=None)
+    sip_status: Mapped[int | None] = mapped_column(default=None)
+    result: Mapped[str | None] = mapped_column(sa.String(16), default=None)  # dialer.CallResult
+    outcome: Mapped[str | None] = mapped_column(sa.String(16), default=None)  # AttemptOutcome
+    amd_result: Mapped[str | None] = mapped_column(sa.String(16), default=None)
+    amd_confidence: Mapped[float | None] = mapped_column(sa.Float, default=None)
+    amd_seconds: Mapped[float | None] = mapped_column(sa.Float, default=None)
+    agent_id: Mapped[uuid.UUID | None] = mapped_column(sa.Uuid, default=None, index=True)
+    wait_seconds: Mapped[float | None] = mapped_column(sa.Float, default=None)
+    talk_seconds: Mapped[float | None] = mapped_column(sa.Float, default=None)
+    disposition: Mapped[str | None] = mapped_column(sa.String(64), default=None)
+    consent: Mapped[bool | None] = mapped_column(default=None)
+    callback_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime(), default=None)
+    dispositioned_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime(), default=None)
+    recording_path: Mapped[str | None] = mapped_column(sa.String(1024), default=None)
+    end_reason: Mapped[str] = mapped_column(sa.String(200), default="")
