@@ -8,6 +8,7 @@ like a missing one), no list may contain any of B's ids, and B's rows must come 
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from typing import Any
 
@@ -17,6 +18,15 @@ from fastapi import FastAPI
 from fastapi.routing import APIRoute, APIWebSocketRoute
 
 from seatline.api.deps import TENANT_HEADER
+from seatline.store.campaigns import (
+    add_dnc,
+    create_campaign,
+    import_leads,
+    insert_attempt,
+    list_leads,
+    set_campaign_agents,
+)
+from seatline.store.db import Database
 from seatline.store.enums import Role
 
 World = Any  # the conftest's World (conftest modules are not importable)
@@ -32,7 +42,7 @@ PUBLIC = {
     ("POST", "/api/auth/login"),
     ("POST", "/api/auth/logout"),
 }
-SELF = {("GET", "/api/auth/me"), ("GET", "/api/seats")}
+SELF = {("GET", "/api/auth/me"), ("GET", "/api/seats"), ("GET", "/api/campaign-calls/current")}
 
 # Collection POSTs whose body names other rows: the probe puts an id in every reference.
 REFERENCE_POSTS = {
@@ -62,12 +72,21 @@ PLAIN_POSTS = {
     "/api/dispositions",
     "/api/trunks",
     "/api/lookup-tables",
+    "/api/campaigns",
+    "/api/dnc",
+    "/api/platform/dnc",
 }
 # Bodies for {item_id} routes that need one, so the lookup (not validation) gives the answer.
 ITEM_BODIES = {
     ("PUT", "/api/contacts/{item_id}/disposition"): {"code": "sale"},
     ("POST", "/api/agents/{item_id}/not-ready"): {"reason": "break"},
+    ("PUT", "/api/campaigns/{item_id}/agents"): {"agent_ids": []},
+    ("POST", "/api/campaign-calls/{item_id}/disposition"): {"code": "completed", "consent": True},
 }
+# A second path parameter after {item_id}: filled with tenant B's row of this kind.
+SECOND_IDS = {"{lead_id}": "leads"}
+# Do-not-call entries are named by their number: B's number and a missing one must look alike.
+NUMBERED = {("DELETE", "/api/dnc/{number}"), ("DELETE", "/api/platform/dnc/{number}")}
 # WebSocket routes: no HTTP method to walk, so each has its own isolation test.
 WEBSOCKETS = {"/api/events": "tests/api/test_events.py"}
 # Routes that find a row by its name (and a key) instead of an id: kind → request extras.
@@ -139,7 +158,7 @@ def test_every_route_is_classified(app: FastAPI) -> None:
         assert walkable, f"{route!r}: add endpoints with seatline.api.app.mount_router"
     unclassified = []
     for method, path in routes:
-        if (method, path) in PUBLIC | SELF | NAMED.keys() or "{item_id}" in path:
+        if (method, path) in PUBLIC | SELF | NAMED.keys() | NUMBERED or "{item_id}" in path:
             continue
         if method == "GET":
             continue  # every collection GET is checked for foreign ids
@@ -149,20 +168,28 @@ def test_every_route_is_classified(app: FastAPI) -> None:
     assert unclassified == [], f"classify these routes in test_isolation.py: {unclassified}"
     for method, path in routes:
         if "{item_id}" in path:
-            assert path.count("{") == 1, f"unexpected path parameters in {path}"
-        elif "{" in path:
+            extra = sum(path.count(name) for name in SECOND_IDS)
+            assert path.count("{") == 1 + extra, f"unexpected path parameters in {path}"
+        elif "{" in path and (method, path) not in NUMBERED:
             assert (method, path) in NAMED, f"classify {method} {path} in NAMED"
 
 
 @pytest.mark.parametrize("role", list(Role))
 async def test_tenant_a_cannot_read_change_or_detect_tenant_b(
-    app: FastAPI, client: httpx.AsyncClient, tenant_a: World, tenant_b: World, role: Role
+    app: FastAPI,
+    client: httpx.AsyncClient,
+    database: Database,
+    tenant_a: World,
+    tenant_b: World,
+    role: Role,
 ) -> None:
+    children = await _campaign_rows(database, tenant_b)
     # Everyone but the platform admin also sends B's id in the tenant header: it must be ignored.
     headers = tenant_a.headers(role)
     if role is not Role.PLATFORM_ADMIN:
         headers[TENANT_HEADER] = str(tenant_b.tenant.id)
     b_ids = {str(value) for value in [*tenant_b.rows.values(), *tenant_b.users.values()]}
+    b_ids |= {str(value) for value in children.values()}
     before = await _snapshot(client, tenant_b)
     checked = 0
     for method, path in endpoints(app):
@@ -172,12 +199,18 @@ async def test_tenant_a_cannot_read_change_or_detect_tenant_b(
         if (method, path) in NAMED:
             await _compare_named(client, method, path, headers, tenant_b)
             checked += 1
+        elif (method, path) in NUMBERED:
+            await _compare_numbered(client, method, path, headers, children["dnc"])
+            checked += 1
         elif "{item_id}" in path:
-            assert kind in tenant_b.rows, f"no tenant-B row for {path}: add one to build_world"
+            rows = tenant_b.rows | children
+            assert kind in rows, f"no tenant-B row for {path}: add one to build_world"
             # A valid body for every PATCH, so the lookup (not validation) gives the answer.
             default = {} if method == "PATCH" else None
             body = ITEM_BODIES.get((method, path), default)
-            foreign_id, missing_id = tenant_b.rows[kind], uuid.uuid4()
+            for name, second in SECOND_IDS.items():
+                path = path.replace(name, str(rows[second]))
+            foreign_id, missing_id = rows[kind], uuid.uuid4()
             foreign = await _call(client, method, _at(path, foreign_id), headers, body)
             missing = await _call(client, method, _at(path, missing_id), headers, body)
             assert foreign.status_code == missing.status_code, (method, path)
@@ -191,7 +224,9 @@ async def test_tenant_a_cannot_read_change_or_detect_tenant_b(
                 checked += 1
         elif method == "GET":
             answer = await _call(client, method, path, headers)
-            assert answer.status_code in (200, 403), (path, answer.text)
+            # A caller's own current call may not exist: 404 names nothing of B's either.
+            allowed = (200, 403, 404) if (method, path) in SELF else (200, 403)
+            assert answer.status_code in allowed, (path, answer.text)
             leaked = [value for value in b_ids if value in answer.text]
             assert leaked == [], f"{path} shows tenant B's ids to {role}"
             checked += 1
@@ -201,6 +236,51 @@ async def test_tenant_a_cannot_read_change_or_detect_tenant_b(
             checked += 1
     assert checked > 50
     assert await _snapshot(client, tenant_b) == before, "tenant B's rows changed"
+
+
+async def _campaign_rows(database: Database, world: World) -> dict[str, Any]:
+    """Give the tenant a campaign with a lead, a bridged call and a do-not-call entry."""
+    tid, agent_id = world.tenant.id, world.rows["agents"]
+    now = dt.datetime.now(dt.UTC)
+    async with database.transaction() as session:
+        campaign = await create_campaign(session, tid, {"name": "spring", "mode": "preview"})
+        await set_campaign_agents(session, tid, campaign.id, [agent_id])
+        await import_leads(session, tid, campaign.id, "id,number,plan\nL-1,+4930111111,gold\n")
+        lead = (await list_leads(session, tid, campaign.id))[0]
+        attempt = await insert_attempt(
+            session,
+            {
+                "tenant_id": tid,
+                "campaign_id": campaign.id,
+                "campaign_name": campaign.name,
+                "lead_id": lead.id,
+                "number": lead.number,
+                "call_id": "campaign:1",
+                "started_at": now,
+                "answered_at": now,
+                "bridged_at": now,
+                "result": "person",
+                "outcome": "connected",
+                "agent_id": agent_id,
+            },
+        )
+        entry = await add_dnc(session, tid, f"+4930{uuid.uuid4().int % 10**8:08d}", "asked")
+    world.rows["campaigns"] = campaign.id
+    return {"campaign-calls": attempt.id, "leads": lead.id, "dnc": entry.number}
+
+
+async def _compare_numbered(
+    client: httpx.AsyncClient, method: str, template: str, headers: dict[str, str], number: str
+) -> None:
+    """Name B's do-not-call number and a missing one: both must be answered alike."""
+    missing_number = f"+4989{uuid.uuid4().int % 10**8:08d}"
+    foreign = await client.request(method, template.replace("{number}", number), headers=headers)
+    missing = await client.request(
+        method, template.replace("{number}", missing_number), headers=headers
+    )
+    assert foreign.status_code == missing.status_code, (method, template, foreign.text)
+    assert foreign.status_code in (403, 404), (method, template, foreign.text)
+    assert _scrub(foreign.text, number) == _scrub(missing.text, missing_number)
 
 
 def _at(path: str, item_id: object) -> str:
@@ -265,6 +345,12 @@ async def _snapshot(client: httpx.AsyncClient, world: World) -> dict[str, Any]:
         answer = await client.get(f"/api/{kind}", headers=headers)
         assert answer.status_code == 200, answer.text
         state[kind] = answer.json()
+    if "campaigns" in world.rows:
+        base = f"/api/campaigns/{world.rows['campaigns']}"
+        for url in (f"{base}/agents", f"{base}/leads", f"{base}/attempts", "/api/dnc"):
+            answer = await client.get(url, headers=headers)
+            assert answer.status_code == 200, answer.text
+            state[url] = answer.json()
     for kind, (name, key) in world.names.items():
         answer = await client.get(f"/api/{kind}/{name}/rows/{key}", headers=headers)
         assert answer.status_code == 200, answer.text

@@ -5,7 +5,18 @@ from __future__ import annotations
 from fastapi import APIRouter, FastAPI
 
 import seatline
-from seatline.api import agents, auth, contacts, events, flows, health, lookups, tenants, users
+from seatline.api import (
+    agents,
+    auth,
+    campaigns,
+    contacts,
+    events,
+    flows,
+    health,
+    lookups,
+    tenants,
+    users,
+)
 from seatline.api.crud import crud_router
 from seatline.api.errors import install_error_handlers
 from seatline.api.ratelimit import LoginLimiter
@@ -44,6 +55,8 @@ def create_app(settings: Settings, database: Database, bus: EventBus | None = No
     )
     routers = [auth.router, tenants.router, users.router, agents.router, health.router]
     routers += [flows.router, contacts.router, lookups.router, events.router]
+    routers += [campaigns.router, campaigns.calls_router]
+    routers += [campaigns.dnc_router, campaigns.platform_dnc_router]
     routers += [crud_router(resource) for resource in RESOURCES]
     for router in routers:
         mount_router(app, router)

@@ -1,0 +1,640 @@
+"""Outbound campaigns over HTTP: settings checked like the dialer, leads, DNC, the agent's call."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import uuid
+from collections.abc import AsyncGenerator
+from typing import Any, cast
+
+import httpx
+import pytest
+
+from seatline.api import campaigns
+from seatline.live.bus import EventBus, LiveEvent
+from seatline.store.campaigns import (
+    create_campaign,
+    import_leads,
+    insert_attempt,
+    list_leads,
+    update_campaign,
+)
+from seatline.store.db import Database
+from seatline.store.enums import Role
+
+World = Any  # the conftest's World (conftest modules are not importable)
+CSV = {"Content-Type": "text/csv"}
+STAFF_ROLES = (Role.SUPERVISOR, Role.TENANT_ADMIN, Role.PLATFORM_ADMIN)
+
+
+class Listener:
+    """Collects one tenant's bus events from the moment it is made."""
+
+    def __init__(self, bus: EventBus, tenant_id: str) -> None:
+        self._stream = cast(AsyncGenerator[LiveEvent, None], bus.subscribe(tenant_id))
+        self._pending = asyncio.ensure_future(anext(self._stream))
+
+    async def started(self) -> Listener:
+        """Return once the subscription is registered."""
+        await asyncio.sleep(0)
+        return self
+
+    async def next(self) -> LiveEvent:
+        """Return the next event (or fail after a few seconds)."""
+        event = await asyncio.wait_for(self._pending, 5)
+        self._pending = asyncio.ensure_future(anext(self._stream))
+        return event
+
+    async def close(self) -> None:
+        """Stop listening."""
+        self._pending.cancel()
+        await asyncio.gather(self._pending, return_exceptions=True)
+        await self._stream.aclose()
+
+
+def assert_error(answer: httpx.Response, status: int, error_id: str) -> str:
+    """Check the shared error body and return its message."""
+    assert answer.status_code == status, answer.text
+    body = answer.json()
+    assert body["status"] == status and body["error_id"] == error_id and body["message"]
+    return str(body["message"])
+
+
+async def make_campaign(client: httpx.AsyncClient, world: World, **settings: Any) -> dict[str, Any]:
+    """Create a campaign through the API and return it."""
+    body = {"name": "spring", **settings}
+    answer = await client.post("/api/campaigns", json=body, headers=world.headers(Role.SUPERVISOR))
+    assert answer.status_code == 201, answer.text
+    return dict(answer.json())
+
+
+async def seed_call(
+    database: Database,
+    world: World,
+    *,
+    agent_id: uuid.UUID | None = None,
+    require_consent: bool = False,
+    name: str = "seeded",
+) -> dict[str, uuid.UUID]:
+    """A campaign with one lead whose call is bridged to `agent_id` (the world's agent)."""
+    tid = world.tenant.id
+    agent = agent_id or world.rows["agents"]
+    now = dt.datetime.now(dt.UTC)
+    async with database.transaction() as session:
+        campaign = await create_campaign(
+            session, tid, {"name": name, "require_consent": require_consent}
+        )
+        text = "id,number,plan,notes\nL-1,+49 30 1234567,gold,internal only\n"
+        await import_leads(session, tid, campaign.id, text)
+        await update_campaign(session, tid, campaign.id, {"lead_fields": ["plan"]})
+        lead = (await list_leads(session, tid, campaign.id))[0]
+        attempt = await insert_attempt(
+            session,
+            {
+                "tenant_id": tid,
+                "campaign_id": campaign.id,
+                "campaign_name": campaign.name,
+                "lead_id": lead.id,
+                "number": lead.number,
+                "call_id": "campaign:1",
+                "started_at": now - dt.timedelta(seconds=30),
+                "answered_at": now - dt.timedelta(seconds=20),
+                "bridged_at": now - dt.timedelta(seconds=19),
+                "result": "person",
+                "outcome": "connected",
+                "agent_id": agent,
+            },
+        )
+        return {"campaign": campaign.id, "lead": lead.id, "attempt": attempt.id}
+
+
+async def test_campaign_create_read_change_delete(
+    client: httpx.AsyncClient, tenant_a: World
+) -> None:
+    headers = tenant_a.headers(Role.SUPERVISOR)
+    body = {
+        "name": "spring",
+        "mode": "progressive",
+        "caller_id": "+4930555000",
+        "caller_name": "Acme",
+        "abandon_cap": 0.02,
+        "ring_timeout": 20,
+        "max_wait_for_agent": 1.5,
+        "max_attempts": 4,
+        "retries": {"busy": {"max_attempts": 2, "spacing": 300}},
+        "window_start": 480,
+        "window_end": 1200,
+        "window_days": [5, 1, 2, 2],
+        "wrap_up_seconds": 15,
+        "require_consent": True,
+        "lead_fields": ["plan"],
+        "amd": {"max_words": 4, "initial_silence": 3.0},
+    }
+    created = await client.post("/api/campaigns", json=body, headers=headers)
+    assert created.status_code == 201, created.text
+    campaign = created.json()
+    assert campaign["active"] is False
+    assert campaign["window_days"] == [1, 2, 5]
+    assert campaign["retries"] == {"busy": {"max_attempts": 2, "spacing": 300.0}}
+    assert campaign["amd"] == {"max_words": 4, "initial_silence": 3.0}
+    url = f"/api/campaigns/{campaign['id']}"
+    assert (await client.get(url, headers=headers)).json() == campaign
+    listed = (await client.get("/api/campaigns", headers=headers)).json()
+    assert [item["id"] for item in listed] == [campaign["id"]]
+
+    changed = await client.patch(url, json={"ring_timeout": 30, "mode": "preview"}, headers=headers)
+    assert changed.status_code == 200, changed.text
+    assert (changed.json()["ring_timeout"], changed.json()["mode"]) == (30.0, "preview")
+    assert changed.json()["revision"] != campaign["revision"]
+    assert changed.json()["caller_name"] == "Acme"
+
+    duplicate = await client.post("/api/campaigns", json={"name": "spring"}, headers=headers)
+    assert duplicate.status_code == 409, duplicate.text
+
+    assert (await client.delete(url, headers=headers)).status_code == 204
+    assert_error(await client.get(url, headers=headers), 404, "not-found")
+
+
+async def test_defaults_are_the_dialers(client: httpx.AsyncClient, tenant_a: World) -> None:
+    campaign = await make_campaign(client, tenant_a)
+    assert campaign["mode"] == "predictive"
+    assert (campaign["abandon_cap"], campaign["ring_timeout"]) == (0.03, 25.0)
+    assert (campaign["window_start"], campaign["window_end"]) == (540, 1260)
+    assert campaign["window_days"] == [1, 2, 3, 4, 5, 6]
+
+
+@pytest.mark.parametrize(
+    ("settings", "words"),
+    [
+        ({"ring_timeout": 10}, "ring_timeout"),
+        ({"abandon_cap": 1.5}, "abandon_cap"),
+        ({"abandon_cap": 0}, "abandon_cap"),
+        ({"mode": "blaster"}, "mode"),
+        ({"max_wait_for_agent": 2.5}, "max_wait_for_agent"),
+        ({"max_attempts": 0}, "max_attempts"),
+        ({"window_start": 1200, "window_end": 600}, "window_start must be before window_end"),
+        ({"window_start": 600, "window_end": 600}, "window_start must be before window_end"),
+        ({"window_end": 1500}, "window_end"),
+        ({"window_days": []}, "window_days"),
+        ({"window_days": [0, 3]}, "window_days"),
+        ({"window_days": [8]}, "window_days"),
+        ({"retries": {"connected": {"max_attempts": 1, "spacing": 60}}}, "retries"),
+        ({"retries": {"voicemail": {"max_attempts": 1, "spacing": 60}}}, "retries"),
+        ({"retries": {"busy": {"max_attempts": -1, "spacing": 60}}}, "max_attempts"),
+        ({"retries": {"busy": {"max_attempts": 1, "spacing": -5}}}, "spacing"),
+        ({"wrap_up_seconds": 3601}, "wrap_up_seconds"),
+        ({"wrap_up_seconds": -1}, "wrap_up_seconds"),
+        ({"amd": {"bogus": 1}}, "unknown AMD setting 'bogus'"),
+        ({"amd": {"max_words": 0}}, "AMD max_words"),
+        ({"amd": {"initial_silence": "long"}}, "AMD initial_silence"),
+        ({"name": ""}, "name"),
+        ({"colour": "red"}, "colour"),
+    ],
+)
+async def test_a_campaign_the_dialer_would_refuse_is_422(
+    client: httpx.AsyncClient, tenant_a: World, settings: dict[str, Any], words: str
+) -> None:
+    body = {"name": "spring", **settings}
+    headers = tenant_a.headers(Role.SUPERVISOR)
+    answer = await client.post("/api/campaigns", json=body, headers=headers)
+    assert words in assert_error(answer, 422, "invalid-input")
+    assert (await client.get("/api/campaigns", headers=headers)).json() == []
+
+
+@pytest.mark.parametrize(
+    ("patch", "words"),
+    [
+        ({"window_start": 1300}, "window_start must be before window_end"),
+        ({"ring_timeout": 14.9}, "ring_timeout"),
+        ({"amd": {"nope": 1}}, "unknown AMD setting 'nope'"),
+        ({"mode": None}, "mode"),
+        ({"active": True}, "active"),
+    ],
+)
+async def test_a_change_is_checked_against_the_whole_campaign(
+    client: httpx.AsyncClient, tenant_a: World, patch: dict[str, Any], words: str
+) -> None:
+    campaign = await make_campaign(client, tenant_a)
+    url = f"/api/campaigns/{campaign['id']}"
+    headers = tenant_a.headers(Role.SUPERVISOR)
+    answer = await client.patch(url, json=patch, headers=headers)
+    assert words in assert_error(answer, 422, "invalid-input")
+    assert (await client.get(url, headers=headers)).json() == campaign
+
+
+async def test_start_stop_and_no_delete_while_running(
+    client: httpx.AsyncClient, tenant_a: World
+) -> None:
+    campaign = await make_campaign(client, tenant_a)
+    url = f"/api/campaigns/{campaign['id']}"
+    headers = tenant_a.headers(Role.TENANT_ADMIN)
+    started = await client.post(f"{url}/start", headers=headers)
+    assert started.status_code == 200 and started.json()["active"] is True, started.text
+    assert "stop the campaign" in assert_error(
+        await client.delete(url, headers=headers), 409, "conflict"
+    )
+    stopped = await client.post(f"{url}/stop", headers=headers)
+    assert stopped.status_code == 200 and stopped.json()["active"] is False, stopped.text
+    assert (await client.delete(url, headers=headers)).status_code == 204
+
+
+async def test_campaign_agents(client: httpx.AsyncClient, tenant_a: World, tenant_b: World) -> None:
+    campaign = await make_campaign(client, tenant_a)
+    url = f"/api/campaigns/{campaign['id']}/agents"
+    headers = tenant_a.headers(Role.SUPERVISOR)
+    assert (await client.get(url, headers=headers)).json() == {"agent_ids": []}
+    agent = str(tenant_a.rows["agents"])
+    put = await client.put(url, json={"agent_ids": [agent, agent]}, headers=headers)
+    assert put.status_code == 200, put.text
+    assert put.json() == {"agent_ids": [agent]}
+    assert (await client.get(url, headers=headers)).json() == {"agent_ids": [agent]}
+    # Another tenant's agent is refused exactly like one that does not exist.
+    foreign, missing = tenant_b.rows["agents"], uuid.uuid4()
+    refused = await client.put(url, json={"agent_ids": [str(foreign)]}, headers=headers)
+    unknown = await client.put(url, json={"agent_ids": [str(missing)]}, headers=headers)
+    assert refused.status_code == unknown.status_code == 422, refused.text
+    assert refused.text.replace(str(foreign), "<id>") == unknown.text.replace(str(missing), "<id>")
+    assert (await client.get(url, headers=headers)).json() == {"agent_ids": [agent]}
+    emptied = await client.put(url, json={"agent_ids": []}, headers=headers)
+    assert emptied.json() == {"agent_ids": []}
+
+
+async def test_lead_import_keeps_good_rows_and_reports_bad_ones_by_line(
+    client: httpx.AsyncClient, tenant_a: World
+) -> None:
+    campaign = await make_campaign(client, tenant_a)
+    url = f"/api/campaigns/{campaign['id']}/leads"
+    headers = tenant_a.headers(Role.SUPERVISOR)
+    data = (
+        b"id,number,timezone,plan\n"  # 1
+        b"a1,+49 30 1111111,Europe/Berlin,gold\n"  # 2
+        b"a2,12,UTC,silver\n"  # 3: too few digits
+        b"a3,+4930222222,Mars/Olympus,gold\n"  # 4: unknown zone
+        b"a1,+4930333333,UTC,gold\n"  # 5: duplicate id
+        b"a4,+4930444444,UTC\n"  # 6: too few columns
+        b"a5,+4930555555,UTC,bronze\n"  # 7
+        b"a6,+4930666666,UTC,caf\xe9\n"  # 8: not UTF-8
+    )
+    answer = await client.post(url, content=data, headers=headers | CSV)
+    assert answer.status_code == 200, answer.text
+    result = answer.json()
+    assert (result["added"], result["updated"]) == (2, 0)
+    assert [error["line"] for error in result["errors"]] == [3, 4, 5, 6, 8]
+    assert all(error["reason"] for error in result["errors"])
+
+    leads = (await client.get(url, headers=headers)).json()
+    assert [lead["external_id"] for lead in leads] == ["a1", "a5"]
+    assert leads[0]["fields"] == {"plan": "gold"}
+    assert leads[0]["timezone"] == "Europe/Berlin"
+    assert leads[0]["state"] == "pending"
+    paged = (await client.get(f"{url}?limit=1&offset=1", headers=headers)).json()
+    assert [lead["external_id"] for lead in paged] == ["a5"]
+    assert (await client.get(f"{url}?state=done", headers=headers)).json() == []
+    assert len((await client.get(f"{url}?state=pending", headers=headers)).json()) == 2
+    assert_error(await client.get(f"{url}?state=sleeping", headers=headers), 422, "invalid-input")
+    shown = await client.get(f"/api/campaigns/{campaign['id']}", headers=headers)
+    assert "plan" in shown.json()["lead_fields"]
+
+    again = "id,number,plan\na1,+4930999999,platinum\n"
+    answer = await client.post(url, content=again.encode(), headers=headers | CSV)
+    assert answer.json() == {"added": 0, "updated": 1, "skipped": 0, "errors": []}
+    leads = (await client.get(url, headers=headers)).json()
+    assert (leads[0]["number"], leads[0]["fields"]["plan"]) == ("+4930999999", "platinum")
+
+
+async def test_lead_import_limits_and_refusals(
+    client: httpx.AsyncClient, tenant_a: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    campaign = await make_campaign(client, tenant_a)
+    url = f"/api/campaigns/{campaign['id']}/leads"
+    headers = tenant_a.headers(Role.SUPERVISOR)
+    good = b"number\n+4930111111\n"
+    as_json = await client.post(url, json={"number": "1"}, headers=headers)
+    assert_error(as_json, 415, "unsupported-media-type")
+    latin = await client.post(
+        url, content=good, headers=headers | {"Content-Type": "text/csv; charset=latin-1"}
+    )
+    assert_error(latin, 415, "unsupported-media-type")
+    broken = await client.post(url, content=b"id,name\n1,x\n", headers=headers | CSV)
+    assert "number" in assert_error(broken, 422, "invalid-input")
+    monkeypatch.setattr(campaigns, "MAX_IMPORT_BYTES", 10)
+    big = await client.post(url, content=good, headers=headers | CSV)
+    assert "larger than 10 bytes" in assert_error(big, 413, "too-large")
+
+    async def chunks() -> Any:  # no Content-Length: the limit holds while streaming
+        for _ in range(5):
+            yield b"1234567890"
+
+    streamed = await client.post(url, content=chunks(), headers=headers | CSV)
+    assert_error(streamed, 413, "too-large")
+    monkeypatch.setattr(campaigns, "MAX_IMPORT_BYTES", 1000)
+    monkeypatch.setattr(campaigns, "MAX_IMPORT_ROWS", 2)
+    many = await client.post(url, content=b"number\n1111\n2222\n3333\n", headers=headers | CSV)
+    assert "more than 2 rows" in assert_error(many, 413, "too-large")
+    assert (await client.get(url, headers=headers)).json() == []
+    missing = f"/api/campaigns/{uuid.uuid4()}/leads"
+    assert_error(await client.post(missing, content=good, headers=headers | CSV), 404, "not-found")
+
+
+async def test_attempts_newest_first(
+    client: httpx.AsyncClient, tenant_a: World, database: Database
+) -> None:
+    seeded = await seed_call(database, tenant_a)
+    tid = tenant_a.tenant.id
+    async with database.transaction() as session:
+        await insert_attempt(
+            session,
+            {
+                "tenant_id": tid,
+                "campaign_id": seeded["campaign"],
+                "campaign_name": "seeded",
+                "lead_id": seeded["lead"],
+                "number": "+49301234567",
+                "call_id": "campaign:2",
+                "started_at": dt.datetime.now(dt.UTC),
+                "result": "busy",
+                "outcome": "busy",
+                "sip_status": 486,
+            },
+        )
+    url = f"/api/campaigns/{seeded['campaign']}/attempts"
+    headers = tenant_a.headers(Role.SUPERVISOR)
+    attempts = (await client.get(url, headers=headers)).json()
+    assert [a["call_id"] for a in attempts] == ["campaign:2", "campaign:1"]
+    assert attempts[0]["sip_status"] == 486 and attempts[1]["outcome"] == "connected"
+    page = (await client.get(f"{url}?limit=1&offset=1", headers=headers)).json()
+    assert [a["call_id"] for a in page] == ["campaign:1"]
+
+
+async def test_the_agents_screen_shows_the_lead(
+    client: httpx.AsyncClient, tenant_a: World, tenant_b: World, database: Database
+) -> None:
+    agent = tenant_a.headers(Role.AGENT)
+    assert_error(await client.get("/api/campaign-calls/current", headers=agent), 404, "not-found")
+    seeded = await seed_call(database, tenant_a)
+    answer = await client.get("/api/campaign-calls/current", headers=agent)
+    assert answer.status_code == 200, answer.text
+    current = answer.json()
+    assert current["attempt"]["id"] == str(seeded["attempt"])
+    assert current["lead"] == {
+        "id": str(seeded["lead"]),
+        "external_id": "L-1",
+        "number": "+49 30 1234567",
+        "fields": {"plan": "gold"},  # only the campaign's lead_fields: not "notes"
+        "attempts": 0,
+    }
+    assert current["campaign"] == {
+        "id": str(seeded["campaign"]),
+        "name": "seeded",
+        "require_consent": False,
+    }
+    other = await client.get("/api/campaign-calls/current", headers=tenant_b.headers(Role.AGENT))
+    assert_error(other, 404, "not-found")
+    # A supervisor without an agent has no campaign call of its own.
+    supervisor = tenant_a.headers(Role.SUPERVISOR)
+    none = await client.get("/api/campaign-calls/current", headers=supervisor)
+    assert_error(none, 404, "not-found")
+
+
+async def test_disposition_is_stored_and_published(
+    client: httpx.AsyncClient, tenant_a: World, database: Database, bus: EventBus
+) -> None:
+    seeded = await seed_call(database, tenant_a)
+    url = f"/api/campaign-calls/{seeded['attempt']}/disposition"
+    agent = tenant_a.headers(Role.AGENT)
+    callback = (dt.datetime.now(dt.UTC) + dt.timedelta(days=1)).replace(microsecond=0)
+    listener = await Listener(bus, str(tenant_a.tenant.id)).started()
+    try:
+        body = {"code": "callback", "callback_at": callback.isoformat()}
+        answer = await client.post(url, json=body, headers=agent)
+        assert answer.status_code == 200, answer.text
+        assert answer.json()["disposition"] == "callback"
+        assert answer.json()["dispositioned_at"] is not None
+        event = await listener.next()
+    finally:
+        await listener.close()
+    assert (event.topic, event.kind) == ("campaign", "Dispositioned")
+    assert event.data == {
+        "attempt_id": str(seeded["attempt"]),
+        "campaign_id": str(seeded["campaign"]),
+        "call_id": "campaign:1",
+        "code": "callback",
+        "callback_at": callback.isoformat(),
+    }
+    # The call is no longer the agent's current one, and it cannot be dispositioned twice.
+    current = await client.get("/api/campaign-calls/current", headers=agent)
+    assert_error(current, 404, "not-found")
+    again = await client.post(url, json={"code": "completed"}, headers=agent)
+    assert_error(again, 422, "invalid-input")
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {},
+        {"code": ""},
+        {"code": "Not A Code"},
+        {"code": "completed", "extra": 1},
+        {"code": "callback", "callback_at": "2001-01-01T00:00:00Z"},
+    ],
+)
+async def test_a_bad_disposition_body_is_422(
+    client: httpx.AsyncClient, tenant_a: World, database: Database, body: dict[str, Any]
+) -> None:
+    seeded = await seed_call(database, tenant_a)
+    url = f"/api/campaign-calls/{seeded['attempt']}/disposition"
+    answer = await client.post(url, json=body, headers=tenant_a.headers(Role.AGENT))
+    assert_error(answer, 422, "invalid-input")
+
+
+async def test_consent_is_required_when_the_campaign_asks(
+    client: httpx.AsyncClient, tenant_a: World, database: Database
+) -> None:
+    seeded = await seed_call(database, tenant_a, require_consent=True)
+    url = f"/api/campaign-calls/{seeded['attempt']}/disposition"
+    agent = tenant_a.headers(Role.AGENT)
+    current = (await client.get("/api/campaign-calls/current", headers=agent)).json()
+    assert current["campaign"]["require_consent"] is True
+    refused = await client.post(url, json={"code": "completed"}, headers=agent)
+    assert "consent" in assert_error(refused, 422, "invalid-input")
+    answer = await client.post(url, json={"code": "completed", "consent": False}, headers=agent)
+    assert answer.status_code == 200, answer.text
+    assert (answer.json()["disposition"], answer.json()["consent"]) == ("completed", False)
+
+
+async def test_an_agent_dispositions_only_its_own_call(
+    client: httpx.AsyncClient, tenant_a: World, tenant_b: World, database: Database
+) -> None:
+    seeded = await seed_call(database, tenant_a, agent_id=uuid.uuid4())
+    url = f"/api/campaign-calls/{seeded['attempt']}/disposition"
+    missing = f"/api/campaign-calls/{uuid.uuid4()}/disposition"
+    body = {"code": "completed"}
+    agent = tenant_a.headers(Role.AGENT)
+    theirs = await client.post(url, json=body, headers=agent)
+    nothing = await client.post(missing, json=body, headers=agent)
+    assert_error(theirs, 404, "not-found")
+    scrubbed = theirs.text.replace(str(seeded["attempt"]), "<id>")
+    assert scrubbed == nothing.text.replace(missing.split("/")[3], "<id>")
+    for role in Role:  # another tenant's users, whatever their role
+        assert_error(
+            await client.post(url, json=body, headers=tenant_b.headers(role)), 404, "not-found"
+        )
+    answer = await client.post(url, json=body, headers=tenant_a.headers(Role.SUPERVISOR))
+    assert answer.status_code == 200, answer.text
+
+
+async def test_preview_choices_are_published(
+    client: httpx.AsyncClient, tenant_a: World, bus: EventBus
+) -> None:
+    supervisor = tenant_a.headers(Role.SUPERVISOR)
+    campaign = await make_campaign(client, tenant_a, mode="preview")
+    base = f"/api/campaigns/{campaign['id']}"
+    leads = await client.post(
+        f"{base}/leads", content=b"number\n+4930111111\n", headers=supervisor | CSV
+    )
+    assert leads.status_code == 200, leads.text
+    lead = (await client.get(f"{base}/leads", headers=supervisor)).json()[0]["id"]
+    agent = tenant_a.headers(Role.AGENT)
+    not_assigned = await client.post(f"{base}/preview/{lead}/dial", headers=agent)
+    assert_error(not_assigned, 403, "forbidden")
+    agent_id = str(tenant_a.rows["agents"])
+    await client.put(f"{base}/agents", json={"agent_ids": [agent_id]}, headers=supervisor)
+    listener = await Listener(bus, str(tenant_a.tenant.id)).started()
+    try:
+        dial = await client.post(f"{base}/preview/{lead}/dial", headers=agent)
+        assert dial.status_code == 202, dial.text
+        skip = await client.post(f"{base}/preview/{lead}/skip", headers=agent)
+        assert skip.status_code == 202, skip.text
+        events = [await listener.next(), await listener.next()]
+    finally:
+        await listener.close()
+    data = {"campaign_id": campaign["id"], "lead_id": lead, "agent_id": agent_id}
+    assert [(e.topic, e.kind, e.data) for e in events] == [
+        ("campaign", "PreviewAccepted", data),
+        ("campaign", "PreviewSkipped", data),
+    ]
+    assert dial.json() == {**data, "action": "dial"}
+    unknown = await client.post(f"{base}/preview/{uuid.uuid4()}/dial", headers=agent)
+    assert_error(unknown, 404, "not-found")
+    no_agent = await client.post(f"{base}/preview/{lead}/dial", headers=supervisor)
+    assert_error(no_agent, 403, "forbidden")
+    await client.patch(base, json={"mode": "predictive"}, headers=supervisor)
+    predictive = await client.post(f"{base}/preview/{lead}/skip", headers=agent)
+    assert "preview" in assert_error(predictive, 409, "conflict")
+
+
+async def test_tenant_dnc_list(client: httpx.AsyncClient, tenant_a: World, tenant_b: World) -> None:
+    headers = tenant_a.headers(Role.SUPERVISOR)
+    added = await client.post(
+        "/api/dnc", json={"number": "+1 (555) 010-0000", "reason": "asked"}, headers=headers
+    )
+    assert added.status_code == 201, added.text
+    assert (added.json()["number"], added.json()["reason"]) == ("+15550100000", "asked")
+    twice = await client.post("/api/dnc", json={"number": "+15550100000"}, headers=headers)
+    assert twice.status_code == 201 and twice.json()["number"] == "+15550100000"
+    listed = (await client.get("/api/dnc", headers=headers)).json()
+    assert [entry["number"] for entry in listed] == ["+15550100000"]
+    assert (await client.get("/api/dnc", headers=tenant_b.headers(Role.SUPERVISOR))).json() == []
+    other = await client.delete(
+        "/api/dnc/+15550100000", headers=tenant_b.headers(Role.TENANT_ADMIN)
+    )
+    assert_error(other, 404, "not-found")
+    no_digits = await client.post("/api/dnc", json={"number": "call me"}, headers=headers)
+    assert_error(no_digits, 422, "invalid-input")
+    assert_error(await client.post("/api/dnc", json={}, headers=headers), 422, "invalid-input")
+    assert_error(
+        await client.get("/api/dnc", headers=tenant_a.headers(Role.AGENT)), 403, "forbidden"
+    )
+    assert (await client.delete("/api/dnc/+15550100000", headers=headers)).status_code == 204
+    assert (await client.get("/api/dnc", headers=headers)).json() == []
+    assert_error(await client.delete("/api/dnc/+15550100000", headers=headers), 404, "not-found")
+
+
+async def test_platform_dnc_list_is_the_operators(
+    client: httpx.AsyncClient, tenant_a: World
+) -> None:
+    operator = tenant_a.headers(Role.PLATFORM_ADMIN)
+    for role in (Role.TENANT_ADMIN, Role.SUPERVISOR, Role.AGENT):
+        headers = tenant_a.headers(role)
+        assert_error(await client.get("/api/platform/dnc", headers=headers), 403, "forbidden")
+        body = {"number": "+4930999"}
+        answer = await client.post("/api/platform/dnc", json=body, headers=headers)
+        assert_error(answer, 403, "forbidden")
+    added = await client.post("/api/platform/dnc", json={"number": "+49 30 999"}, headers=operator)
+    assert added.status_code == 201, added.text
+    assert added.json()["number"] == "+4930999"
+    listed = (await client.get("/api/platform/dnc", headers=operator)).json()
+    assert [entry["number"] for entry in listed] == ["+4930999"]
+    # The platform's list is not the tenant's.
+    assert (await client.get("/api/dnc", headers=operator)).json() == []
+    gone = await client.delete("/api/platform/dnc/+4930999", headers=operator)
+    assert gone.status_code == 204
+    assert (await client.get("/api/platform/dnc", headers=operator)).json() == []
+
+
+async def test_agents_read_only_their_own_call(client: httpx.AsyncClient, tenant_a: World) -> None:
+    agent = tenant_a.headers(Role.AGENT)
+    campaign = await make_campaign(client, tenant_a)
+    base = f"/api/campaigns/{campaign['id']}"
+    refused = [
+        await client.get("/api/campaigns", headers=agent),
+        await client.post("/api/campaigns", json={"name": "mine"}, headers=agent),
+        await client.get(base, headers=agent),
+        await client.patch(base, json={"ring_timeout": 30}, headers=agent),
+        await client.delete(base, headers=agent),
+        await client.post(f"{base}/start", headers=agent),
+        await client.get(f"{base}/leads", headers=agent),
+        await client.get(f"{base}/attempts", headers=agent),
+        await client.put(f"{base}/agents", json={"agent_ids": []}, headers=agent),
+        await client.post("/api/dnc", json={"number": "+4930111"}, headers=agent),
+    ]
+    assert [answer.status_code for answer in refused] == [403] * len(refused)
+    for role in STAFF_ROLES:
+        answer = await client.get(base, headers=tenant_a.headers(role))
+        assert answer.status_code == 200, (role, answer.text)
+
+
+async def test_another_tenants_campaign_is_not_found(
+    client: httpx.AsyncClient, tenant_a: World, tenant_b: World
+) -> None:
+    campaign = await make_campaign(client, tenant_a)
+    base = f"/api/campaigns/{campaign['id']}"
+    missing = f"/api/campaigns/{uuid.uuid4()}"
+    for role in STAFF_ROLES:
+        headers = tenant_b.headers(role)
+        assert (await client.get("/api/campaigns", headers=headers)).json() == []
+        for method, suffix, kwargs in [
+            ("GET", "", {}),
+            ("PATCH", "", {"json": {"ring_timeout": 30}}),
+            ("DELETE", "", {}),
+            ("POST", "/start", {}),
+            ("POST", "/stop", {}),
+            ("GET", "/agents", {}),
+            ("PUT", "/agents", {"json": {"agent_ids": []}}),
+            ("GET", "/leads", {}),
+            ("POST", "/leads", {"content": b"number\n+4930111\n", "headers": CSV}),
+            ("GET", "/attempts", {}),
+        ]:
+            options = dict(kwargs)
+            options["headers"] = headers | options.get("headers", {})
+            foreign = await client.request(method, base + suffix, **options)
+            absent = await client.request(method, missing + suffix, **options)
+            assert_error(foreign, 404, "not-found")
+            scrubbed = foreign.text.replace(campaign["id"], "<id>")
+            assert scrubbed == absent.text.replace(missing.rsplit("/", 1)[1], "<id>"), method
+    after = await client.get(base, headers=tenant_a.headers(Role.SUPERVISOR))
+    assert after.json() == campaign
+
+
+async def test_do_not_call_disposition_blocks_the_number(
+    client: httpx.AsyncClient, tenant_a: World, database: Database
+) -> None:
+    seeded = await seed_call(database, tenant_a)
+    url = f"/api/campaign-calls/{seeded['attempt']}/disposition"
+    answer = await client.post(
+        url, json={"code": "do_not_call"}, headers=tenant_a.headers(Role.AGENT)
+    )
+    assert answer.status_code == 200, answer.text
+    listed = await client.get("/api/dnc", headers=tenant_a.headers(Role.SUPERVISOR))
+    assert [entry["number"] for entry in listed.json()] == ["+49301234567"]
