@@ -25,6 +25,7 @@ from seatline.flows import events as e
 from seatline.flows.model import LookupSource
 from seatline.live.acd import NO_PHONE, LiveAcd, QueueOutcome, QueueResult
 from seatline.live.bus import EventBus, LiveEvent, default_bus
+from seatline.live.campaigns import CampaignDialers
 from seatline.live.config import NumberEntry, TenantConfig, load_tenants
 from seatline.live.flow_driver import FlowReport, drive_flow
 from seatline.live.lookups import webhook_lookup
@@ -82,6 +83,10 @@ class TenantDesk:
         self.logged_in: set[str] = set()
         self.seen: dict[str, tuple[bool, str | None]] = {}  # the stored wish last applied
         self.on_system_pause: Callable[[TenantDesk, str, str], None] | None = None
+        # Agents a campaign holds (reserved, on an outbound call, in its wrap-up): inbound
+        # routing sees them not ready, and the agent's own wish waits until they are released.
+        self.held: dict[str, str] = {}
+        self.watchers: list[Callable[[RoutingEvent], None]] = []  # campaigns follow the agents
         self.apply(config)
 
     def apply(self, config: TenantConfig) -> None:
@@ -113,6 +118,8 @@ class TenantDesk:
                 self.logged_in.add(agent_id)
                 self.seen[agent_id] = config.readiness.get(agent_id, (ready, None))
         for agent_id in sorted(self.logged_in - config.logged_in):
+            if agent_id in self.held:
+                continue  # on an outbound call: logged out at a refresh after it ends
             try:
                 self.acd.agent_logout(agent_id)
                 self.logged_in.discard(agent_id)
@@ -124,15 +131,40 @@ class TenantDesk:
             if wish is None or wish == self.seen.get(agent_id):
                 continue  # only a change the agent (or a supervisor) made is applied
             self.seen[agent_id] = wish
-            ready, reason = wish
-            with contextlib.suppress(RoutingError):
-                if ready:
-                    self.acd.set_ready(agent_id)
-                else:
-                    self.acd.set_not_ready(agent_id, reason or "not-ready")
+            if agent_id not in self.held:  # a held agent gets its wish when released
+                self._apply_wish(agent_id)
         # Edits and removals may re-route, withdraw offers or move contacts: carry that out.
         self.acd.settle()
         self.config = config
+
+    def _apply_wish(self, agent_id: str) -> None:
+        ready, reason = self.seen.get(agent_id, (True, None))
+        with contextlib.suppress(RoutingError):
+            if ready:
+                self.acd.set_ready(agent_id)
+            else:
+                self.acd.set_not_ready(agent_id, reason or "not-ready")
+
+    def hold(self, agent_id: str, reason: str) -> bool:
+        """Take a free agent away from inbound routing for a campaign; False if not possible."""
+        if agent_id in self.held:
+            return True
+        try:
+            self.acd.set_not_ready(agent_id, reason)
+        except RoutingError:
+            return False
+        self.held[agent_id] = reason
+        return True
+
+    def release(self, agent_id: str, pause: str | None = None) -> None:
+        """Give a held agent back to inbound routing, as it last asked to be (or paused)."""
+        if self.held.pop(agent_id, None) is None:
+            return
+        if pause is not None:
+            with contextlib.suppress(RoutingError):
+                self.acd.set_not_ready(agent_id, pause)
+        else:
+            self._apply_wish(agent_id)
 
     def _remove_deleted(self, old: TenantConfig, config: TenantConfig, now: float) -> None:
         """Queues and agents deleted from the store leave the engine without losing anyone.
@@ -154,6 +186,8 @@ class TenantDesk:
             self.seen.pop(agent_id, None)
 
     def _publish(self, event: RoutingEvent) -> None:
+        for watcher in self.watchers:
+            watcher(event)
         data = {f.name: str(getattr(event, f.name)) for f in dataclasses.fields(event)}
         if (
             isinstance(event, AgentStateChanged)
@@ -274,11 +308,13 @@ class ContactCenter:
         self.saved: list[uuid.UUID] = []  # contact ids saved by this node, newest last
         self._refreshing: asyncio.Task[None] | None = None
         self._saving: set[asyncio.Task[None]] = set()
+        self.dialers = CampaignDialers(self)
 
     async def start(self) -> None:
         """Load every tenant, take every number the switch has no built-in route for."""
         await self.refresh()
         self.service.router.add_prefix("", self.handle_call)
+        self.dialers.start()
         self._refreshing = asyncio.create_task(self._refresh_forever())
 
     async def stop(self) -> None:
@@ -286,6 +322,7 @@ class ContactCenter:
         if self._refreshing is not None:
             self._refreshing.cancel()
             await asyncio.gather(self._refreshing, return_exceptions=True)
+        await self.dialers.stop()
         for desk in self.desks.values():
             await desk.acd.close()
         await asyncio.gather(*self._saving, return_exceptions=True)
@@ -306,6 +343,7 @@ class ContactCenter:
             numbers.update(config.numbers)
         self.numbers = numbers
         self._wake_agents_with_phones()
+        await self.dialers.refresh()
 
     def _pause_in_store(self, desk: TenantDesk, agent_id: str, reason: str) -> None:
         """Write a pause the engine made (no answer, no phone) so the agent and API see it."""
