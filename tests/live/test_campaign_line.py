@@ -10,22 +10,16 @@ import asyncio
 import datetime as dt
 import uuid
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 
-from seatline.demo import seed_demo
 from seatline.live.bus import LiveEvent
-from seatline.live.center import ContactCenter
 from seatline.routing import AgentState
 from seatline.store import campaigns as store
-from seatline.store.db import Database
 from seatline.store.enums import TrunkDirection
-from seatline.store.migrate import upgrade
-from seatline.store.models import Agent, CallAttempt, Lead, Tenant, Trunk
-from seatline.switch_node import SwitchNode
+from seatline.store.models import CallAttempt, Lead, Trunk
 from switch.conftest import needs_baresip, needs_sipp
 from switch.harness import (
     Baresip,
@@ -38,6 +32,7 @@ from switch.harness import (
 from switch.test_agents import until
 
 from .carrier import carrier_scenario, machine_pcap, person_pcap
+from .demo_center import Demo, running_demo
 
 pytestmark = [needs_sipp, needs_baresip]
 
@@ -51,37 +46,10 @@ CARRIERS = {
 }
 
 
-@dataclass
-class Line:
-    """The demo tenant on an in-process switch and contact center, with carriers."""
-
-    database: Database
-    node: SwitchNode
-    center: ContactCenter
-    tenant_id: uuid.UUID
-    agents: dict[str, str]  # extension → agent id
-
-
 @pytest.fixture
-async def line(tmp_path: Path) -> AsyncIterator[Line]:
-    database = Database(f"sqlite+aiosqlite:///{tmp_path / 'seatline.db'}")
-    await upgrade(database)
-    await seed_demo(database)
-    node = SwitchNode(database, refresh_seconds=0.2)
-    low = max(20000, min(free_port(), 60000))
-    await node.start("127.0.0.1", 0, (low, low + 2000))
-    center = ContactCenter(database, node.service, tmp_path, refresh_seconds=0.2)
-    await center.start()
-    async with database.sessions() as session:
-        rows = await session.execute(sa.select(Agent.extension, Agent.id))
-        agents = {ext: str(agent_id) for ext, agent_id in rows}
-        tenant_id = (await session.scalars(sa.select(Tenant.id))).one()
-    try:
-        yield Line(database, node, center, tenant_id, agents)
-    finally:
-        await center.stop()
-        await node.stop()
-        await database.dispose()
+async def line(tmp_path: Path) -> AsyncIterator[Demo]:
+    async with running_demo(tmp_path) as demo:
+        yield demo
 
 
 def _window_around_now() -> tuple[int, int]:
@@ -92,7 +60,7 @@ def _window_around_now() -> tuple[int, int]:
 
 
 async def test_a_campaign_dials_detects_bridges_retries_and_records(
-    line: Line, tmp_path: Path
+    line: Demo, tmp_path: Path
 ) -> None:
     # The carrier: one SIPp per behaviour, each behind a trunk routing its numbers.
     sounds = tmp_path / "sounds"
@@ -211,15 +179,10 @@ async def test_a_campaign_dials_detects_bridges_retries_and_records(
         assert shown.data["fields"] == {"name": "Alice", "plan": "gold"}
         agent_id = shown.data["agent_id"]
         assert agent_id in (line.agents["1001"], line.agents["1002"])
-        (desk,) = line.center.desks.values()
-
-        def state(agent: str) -> tuple[AgentState, str | None]:
-            snapshot = desk.engine.snapshot(desk.acd.now())
-            found = next(a for a in snapshot.agents if a.agent_id == agent)
-            return found.state, found.reason
+        extension = next(e for e, a in line.agents.items() if a == agent_id)
 
         # Held away from inbound routing while on the campaign's call.
-        assert state(agent_id) == (AgentState.NOT_READY, "outbound spring")
+        assert line.state(extension) == (AgentState.NOT_READY, "outbound spring")
 
         # Everything resolves: ring-out takes its 15 s.
         async def settled() -> bool:
@@ -267,7 +230,7 @@ async def test_a_campaign_dials_detects_bridges_retries_and_records(
                 consent=True,
                 now=dt.datetime.now(dt.UTC),
             )
-        await until(lambda: state(agent_id) == (AgentState.AVAILABLE, None), timeout=10)
+        await until(lambda: line.state(extension) == (AgentState.AVAILABLE, None), timeout=10)
 
         async def lead_states() -> dict[str, tuple[str, int, str | None]]:
             async with line.database.sessions() as session:

@@ -6,73 +6,29 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 
-from seatline.demo import seed_demo
-from seatline.live.center import ContactCenter
 from seatline.routing import AgentState
 from seatline.store.agent_state import request_not_ready, request_ready
 from seatline.store.contacts import ContactFilter, get_contact, list_contacts
-from seatline.store.db import Database
-from seatline.store.migrate import upgrade
 from seatline.store.models import Agent, AgentSkill, Queue, Tenant, User
-from seatline.switch_node import SwitchNode
 from switch.conftest import needs_sipp
 from switch.harness import free_port, run_sipp
 from switch.test_agents import until
 
 from .callers import keys_scenario
+from .demo_center import Demo, running_demo
 
 pytestmark = [needs_sipp]
 
 
-@dataclass
-class Demo:
-    """The demo tenant on an in-process switch and contact center."""
-
-    database: Database
-    node: SwitchNode
-    center: ContactCenter
-    agents: dict[str, str]  # extension → agent id
-
-    def state(self, extension: str) -> tuple[AgentState, str | None]:
-        """The agent's state and reason in the routing engine."""
-        (desk,) = self.center.desks.values()
-        snapshot = desk.engine.snapshot(desk.acd.now())
-        agent = next(a for a in snapshot.agents if a.agent_id == self.agents[extension])
-        return agent.state, agent.reason
-
-    async def stored(self, extension: str) -> tuple[bool, str | None]:
-        """The agent's readiness in the store."""
-        async with self.database.sessions() as session:
-            row = await session.get(Agent, uuid.UUID(self.agents[extension]))
-            assert row is not None
-            return row.ready, row.not_ready_reason
-
-
 @pytest.fixture
 async def demo(tmp_path: Path) -> AsyncIterator[Demo]:
-    database = Database(f"sqlite+aiosqlite:///{tmp_path / 'seatline.db'}")
-    await upgrade(database)
-    await seed_demo(database)
-    node = SwitchNode(database, refresh_seconds=0.2)
-    low = max(20000, min(free_port(), 60000))
-    await node.start("127.0.0.1", 0, (low, low + 2000))
-    center = ContactCenter(database, node.service, tmp_path, refresh_seconds=0.2)
-    await center.start()
-    async with database.sessions() as session:
-        rows = await session.execute(sa.select(Agent.extension, Agent.id))
-        agents = {ext: str(agent_id) for ext, agent_id in rows}
-    try:
-        yield Demo(database, node, center, agents)
-    finally:
-        await center.stop()
-        await node.stop()
-        await database.dispose()
+    async with running_demo(tmp_path) as demo:
+        yield demo
 
 
 async def test_api_state_changes_reach_routing(demo: Demo) -> None:

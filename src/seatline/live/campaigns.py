@@ -72,17 +72,25 @@ def campaign_config(row: StoredCampaign) -> CampaignConfig:
 
 
 def lead_record(row: StoredLead, now: float) -> LeadRecord:
-    """A stored lead with its history, as the dialer keeps it."""
+    """A stored lead with its history, as the dialer keeps it.
+
+    A lead saved mid-conversation has talked to an agent: it is finished, not dialled again
+    (its disposition may still arrive through the API, onto the attempt).
+    """
     due = _seconds(row.due_at)
+    state = LeadState(row.state)
+    disposition = row.disposition
+    if state is LeadState.CONNECTED:
+        state, disposition = LeadState.DONE, disposition or "connected"
     return LeadRecord(
         Lead(str(row.id), row.number, row.timezone),
-        state=LeadState(row.state),
+        state=state,
         attempts=row.attempts,
         outcomes=Counter({AttemptOutcome(k): int(v) for k, v in (row.outcomes or {}).items()}),
         last_dial=_seconds(row.last_dial_at),
         due=now if due is None else due,
         callback_at=_seconds(row.callback_at),
-        disposition=row.disposition,
+        disposition=disposition,
     )
 
 
@@ -180,8 +188,10 @@ class CampaignDialers:
             center.data_dir,
             {str(lead.id): lead for lead in leads},
         )
+        stored = {str(lead.id): lead.state for lead in leads}
         for record in campaign.scheduler:
-            runner.mark_persisted(record)
+            if stored.get(record.lead.lead_id) == record.state.value:
+                runner.mark_persisted(record)  # a lead finished on loading is written back
         cursor = max((lead.created_at for lead in leads), default=None)
         self.running[row.id] = _Running(runner, row.revision, cursor)
         runner.start()
@@ -198,7 +208,8 @@ class CampaignDialers:
             runner.campaign.restore_leads(records, now)
             for lead, record in zip(fresh, records, strict=True):
                 runner.leads[str(lead.id)] = lead
-                runner.mark_persisted(record)
+                if lead.state == record.state.value:
+                    runner.mark_persisted(record)
             running.cursor = max(lead.created_at for lead in fresh)
         for agent_id in await store.campaign_agent_ids(session, row.id):
             runner.add_agent(str(agent_id))

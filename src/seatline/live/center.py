@@ -149,11 +149,13 @@ class TenantDesk:
         """Take a free agent away from inbound routing for a campaign; False if not possible."""
         if agent_id in self.held:
             return True
+        # Held first: the pause below is published at once, and watchers must see it as ours.
+        self.held[agent_id] = reason
         try:
             self.acd.set_not_ready(agent_id, reason)
         except RoutingError:
+            del self.held[agent_id]
             return False
-        self.held[agent_id] = reason
         return True
 
     def release(self, agent_id: str, pause: str | None = None) -> None:

@@ -1,0 +1,68 @@
+"""The demo tenant on an in-process switch and contact center, for the live tests."""
+
+from __future__ import annotations
+
+import contextlib
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import sqlalchemy as sa
+
+from seatline.demo import seed_demo
+from seatline.live.center import ContactCenter
+from seatline.routing import AgentState
+from seatline.store.db import Database
+from seatline.store.migrate import upgrade
+from seatline.store.models import Agent, Tenant
+from seatline.switch_node import SwitchNode
+from switch.harness import free_port
+
+
+@dataclass
+class Demo:
+    """The demo tenant on an in-process switch and contact center."""
+
+    database: Database
+    node: SwitchNode
+    center: ContactCenter
+    tenant_id: uuid.UUID
+    agents: dict[str, str]  # extension → agent id
+
+    def state(self, extension: str) -> tuple[AgentState, str | None]:
+        """The agent's state and reason in the routing engine."""
+        (desk,) = self.center.desks.values()
+        snapshot = desk.engine.snapshot(desk.acd.now())
+        agent = next(a for a in snapshot.agents if a.agent_id == self.agents[extension])
+        return agent.state, agent.reason
+
+    async def stored(self, extension: str) -> tuple[bool, str | None]:
+        """The agent's readiness in the store."""
+        async with self.database.sessions() as session:
+            row = await session.get(Agent, uuid.UUID(self.agents[extension]))
+            assert row is not None
+            return row.ready, row.not_ready_reason
+
+
+@contextlib.asynccontextmanager
+async def running_demo(directory: Path) -> AsyncIterator[Demo]:
+    """Seed the demo into a fresh SQLite store and run a switch and contact center on it."""
+    database = Database(f"sqlite+aiosqlite:///{directory / 'seatline.db'}")
+    await upgrade(database)
+    await seed_demo(database)
+    node = SwitchNode(database, refresh_seconds=0.2)
+    low = max(20000, min(free_port(), 60000))
+    await node.start("127.0.0.1", 0, (low, low + 2000))
+    center = ContactCenter(database, node.service, directory, refresh_seconds=0.2)
+    await center.start()
+    async with database.sessions() as session:
+        rows = await session.execute(sa.select(Agent.extension, Agent.id))
+        agents = {ext: str(agent_id) for ext, agent_id in rows}
+        tenant_id = (await session.scalars(sa.select(Tenant.id))).one()
+    try:
+        yield Demo(database, node, center, tenant_id, agents)
+    finally:
+        await center.stop()
+        await node.stop()
+        await database.dispose()
