@@ -54,6 +54,7 @@ from seatline.dialer.amd import AmdConfig, AmdVerdict
 from seatline.dialer.results import result_for_status
 from seatline.live.amd_listener import detect_machine
 from seatline.live.bus import EventBus, LiveEvent
+from seatline.live.campaign_records import AttemptLog, at
 from seatline.routing import AgentRemoved, AgentState, AgentStateChanged, RoutingEvent
 from seatline.store import campaigns as store
 from seatline.switch import Call
@@ -115,10 +116,6 @@ class _Attempt:
     outcome: AttemptOutcome | None = None
 
 
-def _at(seconds: float | None) -> dt.datetime | None:
-    return None if seconds is None else dt.datetime.fromtimestamp(seconds, dt.UTC)
-
-
 class CampaignRunner:
     """Runs one campaign's dialer against the switch, the tenant's agents and the store."""
 
@@ -150,10 +147,7 @@ class CampaignRunner:
         self._wraps: dict[str, asyncio.TimerHandle] = {}
         self._last_now = 0.0
         self._tasks: set[asyncio.Task[None]] = set()
-        self._writes: asyncio.Queue[Callable[[], Coroutine[Any, Any, None]] | None]
-        self._writes = asyncio.Queue()
-        self._writer = self._loop.create_task(self._write_forever())
-        self._persisted: dict[str, tuple[object, ...]] = {}
+        self.log = AttemptLog(database, settings.tenant_id, settings.campaign_id, settings.name)
         self._unreachable: set[str] = set()  # agents whose phone did not answer a bridge
         self._dispositioned: set[str] = set()
 
@@ -195,8 +189,7 @@ class CampaignRunner:
                 self.desk.release(agent_id)  # a talking agent is released when the call ends
         await self.sync_leads()
         await asyncio.gather(*self._tasks, return_exceptions=True)
-        self._writes.put_nowait(None)
-        await self._writer
+        await self.log.close()
 
     # -- the inbox -----------------------------------------------------------------------
     def _post(self, make: Callable[[float], DialerEvent]) -> None:
@@ -363,14 +356,15 @@ class CampaignRunner:
 
     async def _dial(self, attempt: _Attempt, ring_timeout: float) -> None:
         """Ring the lead; a failure resolves the call, an answer goes to machine detection."""
-        self._write(self._insert(attempt))
+        a = attempt
+        self.log.insert(a.attempt_id, a.call_id, a.lead_id, a.number, a.started)
         # The dialer's own ring timeout decides "no answer"; the switch waits a little longer.
         leg, status = await ring(
             self.core, attempt.number, self.settings.caller_id, timeout=ring_timeout + 5.0
         )
         if leg is None:
             result = result_for_status(status)
-            self._write(self._update(attempt, {"sip_status": status, "result": result.value}))
+            self.log.update(attempt.attempt_id, {"sip_status": status, "result": result.value})
             self._post(lambda now: CallResolved(now, attempt.call_id, result))
             return
         attempt.leg = leg
@@ -379,11 +373,11 @@ class CampaignRunner:
         values: dict[str, Any] = {
             "sip_status": 200,
             "sip_call_id": leg.id,
-            "answered_at": _at(answered),
+            "answered_at": at(answered),
         }
         verdict = await detect_machine(leg, self.settings.amd)
         if verdict is None:
-            self._write(self._update(attempt, values))
+            self.log.update(attempt.attempt_id, values)
             return  # hung up while we listened: the leg watcher reports it
         # Not sure counts as a person: hanging up on a maybe-human is the worse mistake.
         machine = verdict.verdict is AmdVerdict.MACHINE
@@ -394,7 +388,7 @@ class CampaignRunner:
             "amd_confidence": verdict.confidence,
             "amd_seconds": verdict.seconds,
         }
-        self._write(self._update(attempt, values))
+        self.log.update(attempt.attempt_id, values)
         self._post(lambda now: CallResolved(now, attempt.call_id, result, answered_at=answered))
 
     async def _watch_leg(self, attempt: _Attempt, leg: Call) -> None:
@@ -411,11 +405,11 @@ class CampaignRunner:
             self._post(lambda at: AgentReady(at, agent_id))
         if attempt.bridged_at is not None:
             values = {
-                "ended_at": _at(now),
+                "ended_at": at(now),
                 "talk_seconds": round(now - attempt.bridged_at, 3),
                 "end_reason": leg.end_reason,
             }
-            self._write(self._update(attempt, values))
+            self.log.update(attempt.attempt_id, values)
             if self.stopped and attempt.agent_id is not None:
                 self.desk.release(attempt.agent_id)
 
@@ -449,13 +443,13 @@ class CampaignRunner:
             leg.start_recording(recording)
         values = {
             "agent_id": uuid.UUID(agent_id),
-            "bridged_at": _at(bridged),
+            "bridged_at": at(bridged),
             "wait_seconds": round(bridged - attempt.answered_at, 3),
             "outcome": AttemptOutcome.CONNECTED.value,
             "recording_path": str(recording),
         }
         attempt.outcome = AttemptOutcome.CONNECTED
-        self._write(self._update(attempt, values))
+        self.log.update(attempt.attempt_id, values)
         self._show_lead(agent_id, attempt.lead_id, "LeadConnected", attempt)
 
     async def _abandon_message(self, attempt: _Attempt) -> None:
@@ -505,86 +499,17 @@ class CampaignRunner:
         now = time.time()
         values: dict[str, Any] = {
             "outcome": outcome.value,
-            "ended_at": _at(now),
+            "ended_at": at(now),
             "end_reason": reason,
         }
         if outcome is AttemptOutcome.ABANDONED and attempt.answered_at is not None:
             values["wait_seconds"] = round(now - attempt.answered_at, 3)
-        self._write(self._update(attempt, values))
-
-    def _write(self, work: Coroutine[Any, Any, None]) -> None:
-        """Queue a store write; writes run one at a time, in order."""
-        self._writes.put_nowait(lambda: work)
-
-    async def _write_forever(self) -> None:
-        while True:
-            job = await self._writes.get()
-            if job is None:
-                return
-            try:
-                await job()
-            except Exception:
-                log.exception("campaign %s: a store write failed", self.settings.name)
-
-    async def _insert(self, attempt: _Attempt) -> None:
-        values = {
-            "id": attempt.attempt_id,
-            "tenant_id": self.settings.tenant_id,
-            "campaign_id": self.settings.campaign_id,
-            "campaign_name": self.settings.name,
-            "lead_id": uuid.UUID(attempt.lead_id),
-            "number": attempt.number,
-            "call_id": attempt.call_id,
-            "started_at": _at(attempt.started),
-        }
-        async with self.database.transaction() as session:
-            await store.insert_attempt(session, values)
-
-    async def _update(self, attempt: _Attempt, values: Mapping[str, Any]) -> None:
-        async with self.database.transaction() as session:
-            await store.update_attempt(session, attempt.attempt_id, values)
+        self.log.update(attempt.attempt_id, values)
 
     async def sync_leads(self) -> None:
-        """Write every lead whose state changed since the last sync (one transaction)."""
-        changed: list[tuple[str, dict[str, Any]]] = []
-        for record in self.campaign.scheduler:
-            key = lead_key(record)
-            lead_id = record.lead.lead_id
-            if self._persisted.get(lead_id) != key:
-                changed.append((lead_id, lead_values(record)))
-                self._persisted[lead_id] = key
-        if not changed:
-            return
-        async with self.database.transaction() as session:
-            for lead_id, values in changed:
-                await store.update_lead(session, uuid.UUID(lead_id), values)
+        """Write every lead whose state changed since the last write."""
+        await self.log.sync_leads(self.campaign.scheduler)
 
     def mark_persisted(self, record: LeadRecord) -> None:
         """A lead as loaded from the store needs no write until it changes."""
-        self._persisted[record.lead.lead_id] = lead_key(record)
-
-
-def lead_key(record: LeadRecord) -> tuple[object, ...]:
-    """What of a lead is stored, to notice a change."""
-    return (
-        record.state,
-        record.attempts,
-        tuple(sorted(record.outcomes.items())),
-        record.due,
-        record.callback_at,
-        record.last_dial,
-        record.disposition,
-    )
-
-
-def lead_values(record: LeadRecord) -> dict[str, Any]:
-    """The stored columns of a lead."""
-    return {
-        "state": record.state.value,
-        "attempts": record.attempts,
-        "outcomes": {k.value: v for k, v in record.outcomes.items()},
-        "due_at": _at(record.due),
-        "callback_at": _at(record.callback_at),
-        "last_dial_at": _at(record.last_dial),
-        "disposition": record.disposition,
-    }
+        self.log.mark_persisted(record)
