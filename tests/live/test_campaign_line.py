@@ -262,3 +262,85 @@ async def test_a_campaign_dials_detects_bridges_retries_and_records(
             await phone.stop()
         for done in carriers.values():
             done.cancel()
+
+
+async def test_an_agent_without_a_phone_costs_the_person_a_message_not_silence(
+    line: Demo, tmp_path: Path
+) -> None:
+    port = free_port()
+    scenario = carrier_scenario(
+        tmp_path / "person.xml", "person", person_pcap(tmp_path), hold_ms=15000
+    )
+    carrier = asyncio.ensure_future(
+        run_sipp(scenario, line.node.port, port, "-m", "1", media_port=free_media_port())
+    )
+    try:
+        await until_listening(port)
+        async with line.database.transaction() as session:
+            session.add(
+                Trunk(
+                    tenant_id=line.tenant_id,
+                    name="carrier",
+                    direction=TrunkDirection.OUTBOUND,
+                    outbound_host="127.0.0.1",
+                    outbound_port=port,
+                    outbound_prefixes=["+1555"],
+                )
+            )
+            campaign = await store.create_campaign(
+                session,
+                line.tenant_id,
+                {
+                    "name": "winback",
+                    "mode": "progressive",
+                    "caller_id": "+4930555000",
+                    "caller_name": "Demo Energy",
+                    "window_start": 0,
+                    "window_end": 24 * 60,
+                    "window_days": [1, 2, 3, 4, 5, 6, 7],
+                },
+            )
+            await store.import_leads(session, line.tenant_id, campaign.id, "number\n+15550010001\n")
+            # 1004 is logged in and ready in the demo but has no phone registered.
+            await store.set_campaign_agents(
+                session, line.tenant_id, campaign.id, [uuid.UUID(line.agents["1004"])]
+            )
+            campaign.active = True
+        result = await asyncio.wait_for(carrier, 40)  # the switch hangs up after the message
+        assert result.returncode == 0, result.errors[:2000]
+
+        async def attempt() -> CallAttempt | None:
+            async with line.database.sessions() as session:
+                return (await session.scalars(sa.select(CallAttempt))).one_or_none()
+
+        await until(lambda: line.state("1004") == (AgentState.NOT_READY, "no-phone"), timeout=10)
+        deadline = asyncio.get_running_loop().time() + 10
+        while (row := await attempt()) is None or row.ended_at is None:
+            assert asyncio.get_running_loop().time() < deadline
+            await asyncio.sleep(0.3)
+        assert (row.result, row.outcome, row.end_reason) == (
+            "person",
+            "abandoned",
+            "agent-unreachable",
+        )
+        assert row.answered_at is not None
+        # The message (who called, the number to call back) played before the hang-up.
+        assert row.ended_at - row.answered_at > dt.timedelta(seconds=4)
+        deadline = asyncio.get_running_loop().time() + 5
+        while await line.stored("1004") != (False, "no-phone"):  # written just after the pause
+            assert asyncio.get_running_loop().time() < deadline
+            await asyncio.sleep(0.2)
+
+        async def lead() -> Lead:
+            async with line.database.sessions() as session:
+                return (await session.scalars(sa.select(Lead))).one()
+
+        # Called again later, not given up on: the person did nothing wrong.
+        deadline = asyncio.get_running_loop().time() + 5
+        while (await lead()).state != "pending":
+            assert asyncio.get_running_loop().time() < deadline, (await lead()).state
+            await asyncio.sleep(0.2)
+        later = (await lead()).callback_at
+        assert later is not None and later > dt.datetime.now(dt.UTC) + dt.timedelta(minutes=5)
+    finally:
+        carrier.cancel()

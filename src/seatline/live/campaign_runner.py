@@ -52,6 +52,7 @@ from seatline.dialer import (
 )
 from seatline.dialer.amd import AmdConfig, AmdVerdict
 from seatline.dialer.results import result_for_status
+from seatline.live.acd import NO_PHONE
 from seatline.live.amd_listener import detect_machine
 from seatline.live.bus import EventBus, LiveEvent
 from seatline.live.campaign_records import AttemptLog, at
@@ -148,7 +149,7 @@ class CampaignRunner:
         self._last_now = 0.0
         self._tasks: set[asyncio.Task[None]] = set()
         self.log = AttemptLog(database, settings.tenant_id, settings.campaign_id, settings.name)
-        self._unreachable: set[str] = set()  # agents whose phone did not answer a bridge
+        self._unreachable: dict[str, str] = {}  # agent whose phone failed a bridge → pause
         self._dispositioned: set[str] = set()
 
     # -- start and stop ------------------------------------------------------------------
@@ -277,8 +278,7 @@ class CampaignRunner:
             if busy and agent_id not in self.desk.held:
                 self.desk.hold(agent_id, reason)
             elif not busy and agent_id in self._unreachable:
-                self._unreachable.discard(agent_id)
-                self.desk.release(agent_id, pause=NO_ANSWER)
+                self.desk.release(agent_id, pause=self._unreachable.pop(agent_id))
             elif not busy and self.desk.held.get(agent_id) == reason:
                 self.desk.release(agent_id)
             wrapping = record.phase is AgentPhase.WRAP_UP
@@ -395,14 +395,14 @@ class CampaignRunner:
         """Report the lead's hang-up, and close the record of a talk that ended."""
         await leg.wait_ended()
         now = time.time()
-        self._post(lambda at: CallerHungUp(at, attempt.call_id))
+        self._post(lambda when: CallerHungUp(when, attempt.call_id))
         if attempt.agent_id in self._unreachable:
             # The person heard the message instead of an agent: no wrap-up for the agent, and
             # the lead is called again later rather than closed.
             agent_id, call_id = attempt.agent_id, attempt.call_id
             again = now + UNREACHED_RETRY
-            self._post(lambda at: Dispositioned(at, call_id, "agent_unreachable", again))
-            self._post(lambda at: AgentReady(at, agent_id))
+            self._post(lambda when: Dispositioned(when, call_id, "agent_unreachable", again))
+            self._post(lambda when: AgentReady(when, agent_id))
         if attempt.bridged_at is not None:
             values = {
                 "ended_at": at(now),
@@ -412,6 +412,8 @@ class CampaignRunner:
             self.log.update(attempt.attempt_id, values)
             if self.stopped and attempt.agent_id is not None:
                 self.desk.release(attempt.agent_id)
+        else:  # a machine, an abandoned person: the call lasted until now (the message played)
+            self.log.update(attempt.attempt_id, {"ended_at": at(now)})
 
     async def _bridge(self, attempt: _Attempt, agent_id: str) -> None:
         """Ring the agent's phones and connect the person; the agent's screen gets the lead."""
@@ -425,7 +427,8 @@ class CampaignRunner:
             log.warning(
                 "campaign %s: agent %s unreachable (%s)", self.settings.name, agent_id, status
             )
-            self._unreachable.add(agent_id)  # paused, not made free, once this call is over
+            # Paused, not made free, once this call is over: for want of a phone, or of an answer.
+            self._unreachable[agent_id] = NO_PHONE if status == 404 else NO_ANSWER
             self._ended(attempt, AttemptOutcome.ABANDONED, "agent-unreachable")
             await self._abandon_message(attempt)
             return
@@ -497,11 +500,9 @@ class CampaignRunner:
             return
         attempt.outcome = outcome
         now = time.time()
-        values: dict[str, Any] = {
-            "outcome": outcome.value,
-            "ended_at": at(now),
-            "end_reason": reason,
-        }
+        values: dict[str, Any] = {"outcome": outcome.value, "end_reason": reason}
+        if attempt.leg is None or attempt.leg.ended:
+            values["ended_at"] = at(now)  # else the leg's watcher writes when it is over
         if outcome is AttemptOutcome.ABANDONED and attempt.answered_at is not None:
             values["wait_seconds"] = round(now - attempt.answered_at, 3)
         self.log.update(attempt.attempt_id, values)
