@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import secrets
 import time
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, cast
 
 import httpx
 import pytest
@@ -18,8 +20,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from seatline.api import create_app
 from seatline.api.tokens import issue_token
 from seatline.config import load_settings
-from seatline.live.bus import EventBus
+from seatline.live.bus import EventBus, LiveEvent
 from seatline.store.agents import create_agent
+from seatline.store.campaigns import (
+    create_campaign,
+    import_leads,
+    insert_attempt,
+    list_leads,
+    set_campaign_agents,
+    update_campaign,
+)
 from seatline.store.db import Database
 from seatline.store.enums import (
     Channel,
@@ -64,6 +74,41 @@ def app(database: Database, tmp_path: Path, bus: EventBus) -> FastAPI:
     """The Seatline app over the test database."""
     settings = load_settings({"data_dir": tmp_path, "secret_key": SECRET}, create_secret=False)
     return create_app(settings, database, bus)
+
+
+class Listener:
+    """Collects one tenant's bus events from the moment it is made."""
+
+    def __init__(self, bus: EventBus, tenant_id: str) -> None:
+        self._stream = cast(AsyncGenerator[LiveEvent, None], bus.subscribe(tenant_id))
+        self._pending = asyncio.ensure_future(anext(self._stream))
+
+    async def started(self) -> Listener:
+        """Return once the subscription is registered."""
+        await asyncio.sleep(0)
+        return self
+
+    async def next(self) -> LiveEvent:
+        """Return the next event (or fail after a few seconds)."""
+        event = await asyncio.wait_for(self._pending, 5)
+        self._pending = asyncio.ensure_future(anext(self._stream))
+        return event
+
+    async def close(self) -> None:
+        """Stop listening."""
+        self._pending.cancel()
+        await asyncio.gather(self._pending, return_exceptions=True)
+        await self._stream.aclose()
+
+
+@pytest.fixture
+def listen(bus: EventBus) -> Callable[[str], Awaitable[Listener]]:
+    """Start listening to one tenant's events on the test's bus (the test closes the listener)."""
+
+    async def start(tenant_id: str) -> Listener:
+        return await Listener(bus, tenant_id).started()
+
+    return start
 
 
 @dataclass
@@ -184,6 +229,53 @@ async def _contact(
     session.add(contact)
     await session.flush()
     return contact
+
+
+CALL_LEADS = "id,number,plan,notes\nL-1,+49 30 1234567,gold,internal only\n"
+
+
+@pytest.fixture
+def seed_call(database: Database) -> Callable[..., Awaitable[dict[str, uuid.UUID]]]:
+    """Give a tenant a campaign with one lead whose call is bridged to an agent.
+
+    The returned function takes the world, `agent_id` (default: the world's agent), `assign`
+    (also make that agent one of the campaign's) and the campaign's settings; it returns the
+    ids of the campaign, the lead and the attempt.
+    """
+
+    async def seed(
+        world: World, *, agent_id: uuid.UUID | None = None, assign: bool = False, **settings: Any
+    ) -> dict[str, uuid.UUID]:
+        tid = world.tenant.id
+        agent = agent_id or world.rows["agents"]
+        now = dt.datetime.now(dt.UTC)
+        async with database.transaction() as session:
+            campaign = await create_campaign(session, tid, {"name": "seeded", **settings})
+            if assign:
+                await set_campaign_agents(session, tid, campaign.id, [agent])
+            await import_leads(session, tid, campaign.id, CALL_LEADS)
+            await update_campaign(session, tid, campaign.id, {"lead_fields": ["plan"]})
+            lead = (await list_leads(session, tid, campaign.id))[0]
+            attempt = await insert_attempt(
+                session,
+                {
+                    "tenant_id": tid,
+                    "campaign_id": campaign.id,
+                    "campaign_name": campaign.name,
+                    "lead_id": lead.id,
+                    "number": lead.number,
+                    "call_id": "campaign:1",
+                    "started_at": now - dt.timedelta(seconds=30),
+                    "answered_at": now - dt.timedelta(seconds=20),
+                    "bridged_at": now - dt.timedelta(seconds=19),
+                    "result": "person",
+                    "outcome": "connected",
+                    "agent_id": agent,
+                },
+            )
+        return {"campaign": campaign.id, "lead": lead.id, "attempt": attempt.id}
+
+    return seed
 
 
 @pytest.fixture

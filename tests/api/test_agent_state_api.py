@@ -2,49 +2,23 @@
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import AsyncGenerator
-from typing import Any, cast
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 import httpx
 
-from seatline.live.bus import EventBus, LiveEvent
 from seatline.store.enums import Role
 
 World = Any  # the conftest's World (conftest modules are not importable)
-
-
-class Listener:
-    """Collects one tenant's bus events from the moment it is made."""
-
-    def __init__(self, bus: EventBus, tenant_id: str) -> None:
-        self._stream = cast(AsyncGenerator[LiveEvent, None], bus.subscribe(tenant_id))
-        self._pending = asyncio.ensure_future(anext(self._stream))
-
-    async def started(self) -> Listener:
-        """Return once the subscription is registered."""
-        await asyncio.sleep(0)
-        return self
-
-    async def next(self) -> LiveEvent:
-        """Return the next event (or fail after a few seconds)."""
-        event = await asyncio.wait_for(self._pending, 5)
-        self._pending = asyncio.ensure_future(anext(self._stream))
-        return event
-
-    async def close(self) -> None:
-        """Stop listening."""
-        self._pending.cancel()
-        await asyncio.gather(self._pending, return_exceptions=True)
-        await self._stream.aclose()
+Listen = Callable[[str], Awaitable[Any]]  # the conftest's listen fixture
 
 
 async def test_agent_logs_in_says_ready_pauses_and_logs_out(
-    client: httpx.AsyncClient, tenant_a: World, bus: EventBus
+    client: httpx.AsyncClient, tenant_a: World, listen: Listen
 ) -> None:
     headers = tenant_a.headers(Role.AGENT)
     base = f"/api/agents/{tenant_a.rows['agents']}"
-    listener = await Listener(bus, str(tenant_a.tenant.id)).started()
+    listener = await listen(str(tenant_a.tenant.id))
     try:
         login = await client.post(f"{base}/login", headers=headers)
         assert login.status_code == 200, login.text
@@ -137,11 +111,11 @@ async def test_agents_change_only_themselves_supervisors_anyone(
 
 
 async def test_another_tenants_agent_is_not_found(
-    client: httpx.AsyncClient, tenant_a: World, tenant_b: World, bus: EventBus
+    client: httpx.AsyncClient, tenant_a: World, tenant_b: World, listen: Listen
 ) -> None:
     b_agent = tenant_b.rows["agents"]
     await client.post(f"/api/agents/{b_agent}/login", headers=tenant_b.headers(Role.AGENT))
-    listener = await Listener(bus, str(tenant_b.tenant.id)).started()
+    listener = await listen(str(tenant_b.tenant.id))
     try:
         for role in (Role.SUPERVISOR, Role.TENANT_ADMIN):
             headers = tenant_a.headers(role)

@@ -2,55 +2,24 @@
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import uuid
-from collections.abc import AsyncGenerator
-from typing import Any, cast
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 import httpx
 import pytest
 
 from seatline.api import campaigns
-from seatline.live.bus import EventBus, LiveEvent
-from seatline.store.campaigns import (
-    create_campaign,
-    import_leads,
-    insert_attempt,
-    list_leads,
-    update_campaign,
-)
+from seatline.store.campaigns import insert_attempt
 from seatline.store.db import Database
 from seatline.store.enums import Role
 
 World = Any  # the conftest's World (conftest modules are not importable)
+Listen = Callable[[str], Awaitable[Any]]  # the conftest's listen fixture
+SeedCall = Callable[..., Awaitable[dict[str, uuid.UUID]]]  # the conftest's seed_call fixture
 CSV = {"Content-Type": "text/csv"}
 STAFF_ROLES = (Role.SUPERVISOR, Role.TENANT_ADMIN, Role.PLATFORM_ADMIN)
-
-
-class Listener:
-    """Collects one tenant's bus events from the moment it is made."""
-
-    def __init__(self, bus: EventBus, tenant_id: str) -> None:
-        self._stream = cast(AsyncGenerator[LiveEvent, None], bus.subscribe(tenant_id))
-        self._pending = asyncio.ensure_future(anext(self._stream))
-
-    async def started(self) -> Listener:
-        """Return once the subscription is registered."""
-        await asyncio.sleep(0)
-        return self
-
-    async def next(self) -> LiveEvent:
-        """Return the next event (or fail after a few seconds)."""
-        event = await asyncio.wait_for(self._pending, 5)
-        self._pending = asyncio.ensure_future(anext(self._stream))
-        return event
-
-    async def close(self) -> None:
-        """Stop listening."""
-        self._pending.cancel()
-        await asyncio.gather(self._pending, return_exceptions=True)
-        await self._stream.aclose()
 
 
 def assert_error(answer: httpx.Response, status: int, error_id: str) -> str:
@@ -67,46 +36,6 @@ async def make_campaign(client: httpx.AsyncClient, world: World, **settings: Any
     answer = await client.post("/api/campaigns", json=body, headers=world.headers(Role.SUPERVISOR))
     assert answer.status_code == 201, answer.text
     return dict(answer.json())
-
-
-async def seed_call(
-    database: Database,
-    world: World,
-    *,
-    agent_id: uuid.UUID | None = None,
-    require_consent: bool = False,
-    name: str = "seeded",
-) -> dict[str, uuid.UUID]:
-    """A campaign with one lead whose call is bridged to `agent_id` (the world's agent)."""
-    tid = world.tenant.id
-    agent = agent_id or world.rows["agents"]
-    now = dt.datetime.now(dt.UTC)
-    async with database.transaction() as session:
-        campaign = await create_campaign(
-            session, tid, {"name": name, "require_consent": require_consent}
-        )
-        text = "id,number,plan,notes\nL-1,+49 30 1234567,gold,internal only\n"
-        await import_leads(session, tid, campaign.id, text)
-        await update_campaign(session, tid, campaign.id, {"lead_fields": ["plan"]})
-        lead = (await list_leads(session, tid, campaign.id))[0]
-        attempt = await insert_attempt(
-            session,
-            {
-                "tenant_id": tid,
-                "campaign_id": campaign.id,
-                "campaign_name": campaign.name,
-                "lead_id": lead.id,
-                "number": lead.number,
-                "call_id": "campaign:1",
-                "started_at": now - dt.timedelta(seconds=30),
-                "answered_at": now - dt.timedelta(seconds=20),
-                "bridged_at": now - dt.timedelta(seconds=19),
-                "result": "person",
-                "outcome": "connected",
-                "agent_id": agent,
-            },
-        )
-        return {"campaign": campaign.id, "lead": lead.id, "attempt": attempt.id}
 
 
 async def test_campaign_create_read_change_delete(
@@ -338,9 +267,9 @@ async def test_lead_import_limits_and_refusals(
 
 
 async def test_attempts_newest_first(
-    client: httpx.AsyncClient, tenant_a: World, database: Database
+    client: httpx.AsyncClient, tenant_a: World, database: Database, seed_call: SeedCall
 ) -> None:
-    seeded = await seed_call(database, tenant_a)
+    seeded = await seed_call(tenant_a)
     tid = tenant_a.tenant.id
     async with database.transaction() as session:
         await insert_attempt(
@@ -368,11 +297,11 @@ async def test_attempts_newest_first(
 
 
 async def test_the_agents_screen_shows_the_lead(
-    client: httpx.AsyncClient, tenant_a: World, tenant_b: World, database: Database
+    client: httpx.AsyncClient, tenant_a: World, tenant_b: World, seed_call: SeedCall
 ) -> None:
     agent = tenant_a.headers(Role.AGENT)
     assert_error(await client.get("/api/campaign-calls/current", headers=agent), 404, "not-found")
-    seeded = await seed_call(database, tenant_a)
+    seeded = await seed_call(tenant_a)
     answer = await client.get("/api/campaign-calls/current", headers=agent)
     assert answer.status_code == 200, answer.text
     current = answer.json()
@@ -398,13 +327,13 @@ async def test_the_agents_screen_shows_the_lead(
 
 
 async def test_disposition_is_stored_and_published(
-    client: httpx.AsyncClient, tenant_a: World, database: Database, bus: EventBus
+    client: httpx.AsyncClient, tenant_a: World, listen: Listen, seed_call: SeedCall
 ) -> None:
-    seeded = await seed_call(database, tenant_a)
+    seeded = await seed_call(tenant_a)
     url = f"/api/campaign-calls/{seeded['attempt']}/disposition"
     agent = tenant_a.headers(Role.AGENT)
     callback = (dt.datetime.now(dt.UTC) + dt.timedelta(days=1)).replace(microsecond=0)
-    listener = await Listener(bus, str(tenant_a.tenant.id)).started()
+    listener = await listen(str(tenant_a.tenant.id))
     try:
         body = {"code": "callback", "callback_at": callback.isoformat()}
         answer = await client.post(url, json=body, headers=agent)
@@ -440,18 +369,18 @@ async def test_disposition_is_stored_and_published(
     ],
 )
 async def test_a_bad_disposition_body_is_422(
-    client: httpx.AsyncClient, tenant_a: World, database: Database, body: dict[str, Any]
+    client: httpx.AsyncClient, tenant_a: World, body: dict[str, Any], seed_call: SeedCall
 ) -> None:
-    seeded = await seed_call(database, tenant_a)
+    seeded = await seed_call(tenant_a)
     url = f"/api/campaign-calls/{seeded['attempt']}/disposition"
     answer = await client.post(url, json=body, headers=tenant_a.headers(Role.AGENT))
     assert_error(answer, 422, "invalid-input")
 
 
 async def test_consent_is_required_when_the_campaign_asks(
-    client: httpx.AsyncClient, tenant_a: World, database: Database
+    client: httpx.AsyncClient, tenant_a: World, seed_call: SeedCall
 ) -> None:
-    seeded = await seed_call(database, tenant_a, require_consent=True)
+    seeded = await seed_call(tenant_a, require_consent=True)
     url = f"/api/campaign-calls/{seeded['attempt']}/disposition"
     agent = tenant_a.headers(Role.AGENT)
     current = (await client.get("/api/campaign-calls/current", headers=agent)).json()
@@ -464,9 +393,9 @@ async def test_consent_is_required_when_the_campaign_asks(
 
 
 async def test_an_agent_dispositions_only_its_own_call(
-    client: httpx.AsyncClient, tenant_a: World, tenant_b: World, database: Database
+    client: httpx.AsyncClient, tenant_a: World, tenant_b: World, seed_call: SeedCall
 ) -> None:
-    seeded = await seed_call(database, tenant_a, agent_id=uuid.uuid4())
+    seeded = await seed_call(tenant_a, agent_id=uuid.uuid4())
     url = f"/api/campaign-calls/{seeded['attempt']}/disposition"
     missing = f"/api/campaign-calls/{uuid.uuid4()}/disposition"
     body = {"code": "completed"}
@@ -485,7 +414,7 @@ async def test_an_agent_dispositions_only_its_own_call(
 
 
 async def test_preview_choices_are_published(
-    client: httpx.AsyncClient, tenant_a: World, bus: EventBus
+    client: httpx.AsyncClient, tenant_a: World, listen: Listen
 ) -> None:
     supervisor = tenant_a.headers(Role.SUPERVISOR)
     campaign = await make_campaign(client, tenant_a, mode="preview")
@@ -500,7 +429,7 @@ async def test_preview_choices_are_published(
     assert_error(not_assigned, 403, "forbidden")
     agent_id = str(tenant_a.rows["agents"])
     await client.put(f"{base}/agents", json={"agent_ids": [agent_id]}, headers=supervisor)
-    listener = await Listener(bus, str(tenant_a.tenant.id)).started()
+    listener = await listen(str(tenant_a.tenant.id))
     try:
         dial = await client.post(f"{base}/preview/{lead}/dial", headers=agent)
         assert dial.status_code == 202, dial.text
@@ -628,9 +557,9 @@ async def test_another_tenants_campaign_is_not_found(
 
 
 async def test_do_not_call_disposition_blocks_the_number(
-    client: httpx.AsyncClient, tenant_a: World, database: Database
+    client: httpx.AsyncClient, tenant_a: World, seed_call: SeedCall
 ) -> None:
-    seeded = await seed_call(database, tenant_a)
+    seeded = await seed_call(tenant_a)
     url = f"/api/campaign-calls/{seeded['attempt']}/disposition"
     answer = await client.post(
         url, json={"code": "do_not_call"}, headers=tenant_a.headers(Role.AGENT)

@@ -8,8 +8,8 @@ like a missing one), no list may contain any of B's ids, and B's rows must come 
 
 from __future__ import annotations
 
-import datetime as dt
 import uuid
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import httpx
@@ -18,18 +18,12 @@ from fastapi import FastAPI
 from fastapi.routing import APIRoute, APIWebSocketRoute
 
 from seatline.api.deps import TENANT_HEADER
-from seatline.store.campaigns import (
-    add_dnc,
-    create_campaign,
-    import_leads,
-    insert_attempt,
-    list_leads,
-    set_campaign_agents,
-)
+from seatline.store.campaigns import add_dnc
 from seatline.store.db import Database
 from seatline.store.enums import Role
 
 World = Any  # the conftest's World (conftest modules are not importable)
+SeedCall = Callable[..., Awaitable[dict[str, uuid.UUID]]]  # the conftest's seed_call fixture
 
 # Routes that carry no tenant data, or only the caller's own identity.
 PUBLIC = {
@@ -182,8 +176,9 @@ async def test_tenant_a_cannot_read_change_or_detect_tenant_b(
     tenant_a: World,
     tenant_b: World,
     role: Role,
+    seed_call: SeedCall,
 ) -> None:
-    children = await _campaign_rows(database, tenant_b)
+    children = await _campaign_rows(database, tenant_b, seed_call)
     # Everyone but the platform admin also sends B's id in the tenant header: it must be ignored.
     headers = tenant_a.headers(role)
     if role is not Role.PLATFORM_ADMIN:
@@ -238,35 +233,14 @@ async def test_tenant_a_cannot_read_change_or_detect_tenant_b(
     assert await _snapshot(client, tenant_b) == before, "tenant B's rows changed"
 
 
-async def _campaign_rows(database: Database, world: World) -> dict[str, Any]:
+async def _campaign_rows(database: Database, world: World, seed_call: SeedCall) -> dict[str, Any]:
     """Give the tenant a campaign with a lead, a bridged call and a do-not-call entry."""
-    tid, agent_id = world.tenant.id, world.rows["agents"]
-    now = dt.datetime.now(dt.UTC)
+    seeded = await seed_call(world, name="spring", mode="preview", assign=True)
     async with database.transaction() as session:
-        campaign = await create_campaign(session, tid, {"name": "spring", "mode": "preview"})
-        await set_campaign_agents(session, tid, campaign.id, [agent_id])
-        await import_leads(session, tid, campaign.id, "id,number,plan\nL-1,+4930111111,gold\n")
-        lead = (await list_leads(session, tid, campaign.id))[0]
-        attempt = await insert_attempt(
-            session,
-            {
-                "tenant_id": tid,
-                "campaign_id": campaign.id,
-                "campaign_name": campaign.name,
-                "lead_id": lead.id,
-                "number": lead.number,
-                "call_id": "campaign:1",
-                "started_at": now,
-                "answered_at": now,
-                "bridged_at": now,
-                "result": "person",
-                "outcome": "connected",
-                "agent_id": agent_id,
-            },
-        )
-        entry = await add_dnc(session, tid, f"+4930{uuid.uuid4().int % 10**8:08d}", "asked")
-    world.rows["campaigns"] = campaign.id
-    return {"campaign-calls": attempt.id, "leads": lead.id, "dnc": entry.number}
+        number = f"+4930{uuid.uuid4().int % 10**8:08d}"
+        entry = await add_dnc(session, world.tenant.id, number, "asked")
+    world.rows["campaigns"] = seeded["campaign"]
+    return {"campaign-calls": seeded["attempt"], "leads": seeded["lead"], "dnc": entry.number}
 
 
 async def _compare_numbered(

@@ -7,28 +7,16 @@ from seatline.dialer import (
     AgentReady,
     AttemptOutcome,
     Bridge,
-    CallingWindow,
     CallResolved,
     CallResult,
     Campaign,
-    CampaignConfig,
     Dial,
     DialMode,
-    Lead,
     PlayAbandonMessage,
     Tick,
 )
 
-ALWAYS = CallingWindow(0, 24 * 60, frozenset(range(1, 8)))
-T0 = 1_796_137_200.0  # a Tuesday afternoon, UTC
-
-
-def _campaign(mode: DialMode, agents: int = 1) -> Campaign:
-    config = CampaignConfig("c", mode=mode, window=ALWAYS)
-    campaign = Campaign(config, [Lead(f"L{i}", f"+1555000{i:04d}") for i in range(5)], now=T0)
-    for k in range(1, agents + 1):
-        campaign.add_agent(f"a{k}", T0)
-    return campaign
+from .helpers import T0, make_campaign
 
 
 def _unattended_dials(campaign: Campaign, agents: int = 1) -> list[str]:
@@ -45,7 +33,7 @@ def _unattended_dials(campaign: Campaign, agents: int = 1) -> list[str]:
 
 
 def test_half_a_second_of_detection_leaves_one_and_a_half_to_wait() -> None:
-    campaign = _campaign(DialMode.PREDICTIVE)
+    campaign = make_campaign(DialMode.PREDICTIVE)
     [call_id] = _unattended_dials(campaign)
     answered = T0 + 10.0
     resolved = CallResolved(answered + 0.5, call_id, CallResult.PERSON, answered_at=answered)
@@ -57,7 +45,7 @@ def test_half_a_second_of_detection_leaves_one_and_a_half_to_wait() -> None:
 
 
 def test_detection_past_the_limit_abandons_at_once_when_nobody_is_free() -> None:
-    campaign = _campaign(DialMode.PREDICTIVE)
+    campaign = make_campaign(DialMode.PREDICTIVE)
     [call_id] = _unattended_dials(campaign)
     answered = T0 + 10.0
     resolved = CallResolved(answered + 2.5, call_id, CallResult.PERSON, answered_at=answered)
@@ -69,13 +57,13 @@ def test_detection_past_the_limit_abandons_at_once_when_nobody_is_free() -> None
 
 
 def test_a_free_agent_takes_the_person_however_long_detection_took() -> None:
-    reserved = _campaign(DialMode.PROGRESSIVE)
+    reserved = make_campaign(DialMode.PROGRESSIVE)
     [dial] = reserved.handle(AgentReady(T0, "a1"))
     assert isinstance(dial, Dial) and dial.agent_id == "a1"
     late = CallResolved(T0 + 13.0, dial.call_id, CallResult.PERSON, answered_at=T0 + 10.0)
     assert reserved.handle(late) == [Bridge(dial.call_id, "a1")]
 
-    idle = _campaign(DialMode.PREDICTIVE)
+    idle = make_campaign(DialMode.PREDICTIVE)
     [ahead] = idle.handle(AgentReady(T0, "a1"))
     assert isinstance(ahead, Dial) and ahead.agent_id is None
     late = CallResolved(T0 + 13.0, ahead.call_id, CallResult.PERSON, answered_at=T0 + 10.0)
@@ -84,7 +72,7 @@ def test_a_free_agent_takes_the_person_however_long_detection_took() -> None:
 
 
 def test_an_answer_time_after_the_result_is_taken_as_the_result_time() -> None:
-    campaign = _campaign(DialMode.PREDICTIVE)
+    campaign = make_campaign(DialMode.PREDICTIVE)
     [call_id] = _unattended_dials(campaign)
     # A driver's clock glitch must never stretch the wait past two seconds.
     resolved = CallResolved(T0 + 10.0, call_id, CallResult.PERSON, answered_at=T0 + 12.0)
@@ -94,7 +82,7 @@ def test_an_answer_time_after_the_result_is_taken_as_the_result_time() -> None:
 
 
 def test_the_person_answered_first_gets_the_next_free_agent() -> None:
-    campaign = _campaign(DialMode.PREDICTIVE, agents=2)
+    campaign = make_campaign(DialMode.PREDICTIVE, agents=2)
     first, second = _unattended_dials(campaign, agents=2)
     campaign.handle(CallResolved(T0 + 10.0, first, CallResult.PERSON, answered_at=T0 + 10.0))
     # Resolved later, but answered earlier: its detection took longer, less of its wait is left.

@@ -11,17 +11,13 @@ from seatline.dialer import (
     AttemptOutcome,
     Bridge,
     CallEnded,
-    CallingWindow,
     CallResolved,
     CallResult,
-    Campaign,
-    CampaignConfig,
     Dial,
     DialMode,
     Dispositioned,
     Hangup,
     IllegalTransition,
-    Lead,
     LeadState,
     PacingConfig,
     PlayAbandonMessage,
@@ -32,19 +28,11 @@ from seatline.dialer import (
     UnknownCall,
 )
 
-ALWAYS = CallingWindow(0, 24 * 60, frozenset(range(1, 8)))
-T0 = 1_796_137_200.0  # a Tuesday afternoon, UTC
-
-
-def _campaign(mode: DialMode, leads: int = 5, **changes: object) -> Campaign:
-    config = CampaignConfig("c", mode=mode, window=ALWAYS, **changes)  # type: ignore[arg-type]
-    campaign = Campaign(config, [Lead(f"L{i}", f"+1555000{i:04d}") for i in range(leads)], now=T0)
-    campaign.add_agent("a1", T0)
-    return campaign
+from .helpers import T0, make_campaign
 
 
 def test_progressive_dials_one_call_per_free_agent_and_bridges_it() -> None:
-    campaign = _campaign(DialMode.PROGRESSIVE)
+    campaign = make_campaign(DialMode.PROGRESSIVE)
     [dial] = campaign.handle(AgentReady(T0, "a1"))
     assert isinstance(dial, Dial) and dial.agent_id == "a1" and dial.ring_timeout == 25.0
     assert campaign.agents["a1"].phase is AgentPhase.RESERVED
@@ -60,7 +48,7 @@ def test_progressive_dials_one_call_per_free_agent_and_bridges_it() -> None:
 
 
 def test_progressive_machine_is_hung_up_and_agent_gets_next_call() -> None:
-    campaign = _campaign(DialMode.PROGRESSIVE)
+    campaign = make_campaign(DialMode.PROGRESSIVE)
     [dial] = campaign.handle(AgentReady(T0, "a1"))
     assert isinstance(dial, Dial)
     hangup, redial = campaign.handle(CallResolved(T0 + 9, dial.call_id, CallResult.MACHINE))
@@ -69,7 +57,7 @@ def test_progressive_machine_is_hung_up_and_agent_gets_next_call() -> None:
 
 
 def test_ring_timeout_gives_up_after_the_configured_ring() -> None:
-    campaign = _campaign(DialMode.PROGRESSIVE, ring_timeout=18.0)
+    campaign = make_campaign(DialMode.PROGRESSIVE, ring_timeout=18.0)
     [dial] = campaign.handle(AgentReady(T0, "a1"))
     assert isinstance(dial, Dial)
     assert campaign.next_deadline() == T0 + 18.0
@@ -83,7 +71,7 @@ def test_ring_timeout_gives_up_after_the_configured_ring() -> None:
 
 
 def test_preview_shows_the_lead_then_dials_for_the_agent() -> None:
-    campaign = _campaign(DialMode.PREVIEW)
+    campaign = make_campaign(DialMode.PREVIEW)
     [preview] = campaign.handle(AgentReady(T0, "a1"))
     assert isinstance(preview, Preview)
     assert campaign.scheduler.record(preview.lead_id).state is LeadState.PREVIEWING
@@ -96,7 +84,7 @@ def test_preview_shows_the_lead_then_dials_for_the_agent() -> None:
 
 
 def test_answered_person_waits_two_seconds_then_hears_the_message() -> None:
-    campaign = _campaign(DialMode.PREDICTIVE, leads=3)
+    campaign = make_campaign(DialMode.PREDICTIVE, leads=3)
     [dial] = campaign.handle(AgentReady(T0, "a1"))  # one safe call for the one free agent
     assert isinstance(dial, Dial) and dial.agent_id is None
     campaign.handle(AgentAway(T0 + 1, "a1"))  # the agent leaves before the person answers
@@ -112,7 +100,7 @@ def test_answered_person_waits_two_seconds_then_hears_the_message() -> None:
 
 
 def test_waiting_person_takes_the_agent_who_frees_within_two_seconds() -> None:
-    campaign = _campaign(DialMode.PREDICTIVE, leads=3)
+    campaign = make_campaign(DialMode.PREDICTIVE, leads=3)
     [dial] = campaign.handle(AgentReady(T0, "a1"))
     assert isinstance(dial, Dial)
     campaign.handle(AgentAway(T0 + 1, "a1"))
@@ -123,7 +111,7 @@ def test_waiting_person_takes_the_agent_who_frees_within_two_seconds() -> None:
 
 
 def test_errors_for_unknown_calls_and_illegal_agent_moves() -> None:
-    campaign = _campaign(DialMode.PROGRESSIVE)
+    campaign = make_campaign(DialMode.PROGRESSIVE)
     with pytest.raises(UnknownCall):
         campaign.handle(CallEnded(T0, "nope"))
     [dial] = campaign.handle(AgentReady(T0, "a1"))
@@ -135,7 +123,7 @@ def test_errors_for_unknown_calls_and_illegal_agent_moves() -> None:
 def test_predictive_dials_ahead_once_it_has_learned() -> None:
     pacing = PacingConfig(min_outcomes=1, min_talks=1)
     # A loose cap, so that three connected persons leave room to dial ahead.
-    campaign = _campaign(DialMode.PREDICTIVE, leads=400, pacing=pacing, abandon_cap=0.9)
+    campaign = make_campaign(DialMode.PREDICTIVE, leads=400, pacing=pacing, abandon_cap=0.9)
     for k in range(2, 11):
         campaign.add_agent(f"a{k}", T0)
     now = T0
@@ -158,7 +146,7 @@ def test_predictive_dials_ahead_once_it_has_learned() -> None:
 
 
 def test_disposition_before_hang_up_and_callback() -> None:
-    campaign = _campaign(DialMode.PROGRESSIVE)
+    campaign = make_campaign(DialMode.PROGRESSIVE)
     [dial] = campaign.handle(AgentReady(T0, "a1"))
     assert isinstance(dial, Dial)
     campaign.handle(CallResolved(T0 + 6, dial.call_id, CallResult.PERSON))

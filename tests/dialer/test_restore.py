@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import zlib
 from collections import Counter
 
@@ -11,9 +10,7 @@ import pytest
 from seatline.dialer import (
     AgentReady,
     AttemptOutcome,
-    CallingWindow,
     Campaign,
-    CampaignConfig,
     Dial,
     DialMode,
     DoNotCall,
@@ -25,12 +22,7 @@ from seatline.dialer import (
     Tick,
 )
 
-ALWAYS = CallingWindow(0, 24 * 60, frozenset(range(1, 8)))
-T0 = dt.datetime(2026, 12, 1, 15, 0, tzinfo=dt.UTC).timestamp()
-
-
-def _config(**changes: object) -> CampaignConfig:
-    return CampaignConfig("c", tenant="acme", window=ALWAYS, **changes)  # type: ignore[arg-type]
+from .helpers import T0, make_config
 
 
 def _saved(lead_id: str, state: LeadState = LeadState.PENDING, **fields: object) -> LeadRecord:
@@ -50,7 +42,7 @@ def _dials_over_a_week(campaign: Campaign) -> list[Dial]:
 
 
 def test_pending_lead_keeps_its_due_time_or_is_due_at_once() -> None:
-    scheduler = LeadScheduler(_config())
+    scheduler = LeadScheduler(make_config())
     scheduler.restore(_saved("later", due=T0 + 600), T0)
     scheduler.restore(_saved("overdue", due=T0 - 600), T0)
     taken = scheduler.take(T0)
@@ -62,7 +54,7 @@ def test_pending_lead_keeps_its_due_time_or_is_due_at_once() -> None:
 
 def test_history_is_kept_in_a_copy() -> None:
     saved = _saved("x", attempts=2, outcomes=Counter({AttemptOutcome.BUSY: 2}), last_dial=T0 - 9)
-    scheduler = LeadScheduler(_config())
+    scheduler = LeadScheduler(make_config())
     scheduler.restore(saved, T0)
     record = scheduler.record("x")
     assert record is not saved
@@ -72,7 +64,7 @@ def test_history_is_kept_in_a_copy() -> None:
 
 
 def test_one_attempt_short_of_the_limit_gets_exactly_one_more_dial() -> None:
-    campaign = Campaign(_config(mode=DialMode.PROGRESSIVE, max_attempts=6), now=T0)
+    campaign = Campaign(make_config(mode=DialMode.PROGRESSIVE, max_attempts=6), now=T0)
     outcomes = Counter({AttemptOutcome.NO_ANSWER: 3, AttemptOutcome.BUSY: 2})
     campaign.restore_leads([_saved("x", attempts=5, outcomes=outcomes, due=T0)], T0)
     [dial] = _dials_over_a_week(campaign)
@@ -81,7 +73,7 @@ def test_one_attempt_short_of_the_limit_gets_exactly_one_more_dial() -> None:
 
 
 def test_a_per_outcome_limit_still_holds_after_a_restore() -> None:
-    scheduler = LeadScheduler(_config())  # busy: three times at most
+    scheduler = LeadScheduler(make_config())  # busy: three times at most
     scheduler.restore(_saved("x", attempts=2, outcomes=Counter({AttemptOutcome.BUSY: 2})), T0)
     record = scheduler.take(T0)
     assert record is not None
@@ -91,7 +83,7 @@ def test_a_per_outcome_limit_still_holds_after_a_restore() -> None:
 
 
 def test_finished_and_blocked_leads_are_kept_but_never_dialled() -> None:
-    campaign = Campaign(_config(mode=DialMode.PROGRESSIVE), now=T0)
+    campaign = Campaign(make_config(mode=DialMode.PROGRESSIVE), now=T0)
     done = _saved("done", LeadState.DONE, attempts=6, disposition="exhausted_no_answer")
     blocked = _saved("blocked", LeadState.BLOCKED, attempts=1, disposition="do_not_call")
     campaign.restore_leads([done, blocked], T0)
@@ -101,7 +93,7 @@ def test_finished_and_blocked_leads_are_kept_but_never_dialled() -> None:
 
 
 def test_a_lead_cut_off_mid_call_is_due_at_once_with_its_attempt_counted() -> None:
-    scheduler = LeadScheduler(_config())
+    scheduler = LeadScheduler(make_config())
     for state in (LeadState.DIALING, LeadState.CONNECTED, LeadState.PREVIEWING):
         scheduler.restore(_saved(state.value, state, attempts=2, due=T0 - 60), T0)
     taken = [scheduler.take(T0) for _ in range(3)]
@@ -115,7 +107,7 @@ def test_a_lead_cut_off_mid_call_is_due_at_once_with_its_attempt_counted() -> No
 
 
 def test_a_lead_cut_off_on_its_last_allowed_attempt_is_finished() -> None:
-    scheduler = LeadScheduler(_config(max_attempts=3))
+    scheduler = LeadScheduler(make_config(max_attempts=3))
     scheduler.restore(_saved("x", LeadState.DIALING, attempts=3), T0)
     assert scheduler.take(T0) is None
     record = scheduler.record("x")
@@ -123,7 +115,7 @@ def test_a_lead_cut_off_on_its_last_allowed_attempt_is_finished() -> None:
 
 
 def test_callbacks_come_first_and_never_early() -> None:
-    scheduler = LeadScheduler(_config())
+    scheduler = LeadScheduler(make_config())
     scheduler.restore(_saved("fresh", due=T0 - 3600), T0)
     scheduler.restore(_saved("overdue_callback", callback_at=T0 - 60, due=T0 - 60), T0)
     # Saved with a stale due time: the agreed callback time still rules.
@@ -138,7 +130,7 @@ def test_callbacks_come_first_and_never_early() -> None:
 
 
 def test_a_number_put_on_the_do_not_call_list_after_the_restore_is_blocked() -> None:
-    scheduler = LeadScheduler(_config(), DoNotCall())
+    scheduler = LeadScheduler(make_config(), DoNotCall())
     saved = _saved("x", attempts=1, due=T0 + 60)
     scheduler.restore(saved, T0)
     scheduler.dnc.add("acme", saved.lead.number)
@@ -147,7 +139,7 @@ def test_a_number_put_on_the_do_not_call_list_after_the_restore_is_blocked() -> 
 
 
 def test_duplicate_ids_raise_and_a_bad_batch_adds_nothing() -> None:
-    campaign = Campaign(_config(), [Lead("a", "+1")], now=T0)
+    campaign = Campaign(make_config(), [Lead("a", "+1")], now=T0)
     with pytest.raises(DuplicateId):
         campaign.scheduler.restore(_saved("a"), T0)
     with pytest.raises(DuplicateId):

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pytest
 
 from seatline.dialer import (
@@ -20,13 +18,11 @@ from seatline.dialer import (
     RetryRule,
 )
 
-ALWAYS = CallingWindow(0, 24 * 60, frozenset(range(1, 8)))
-T0 = dt.datetime(2026, 12, 1, 15, 0, tzinfo=dt.UTC).timestamp()
+from .helpers import T0, make_config
 
 
 def _scheduler(**changes: object) -> LeadScheduler:
-    config = CampaignConfig("c", tenant="acme", window=ALWAYS, **changes)  # type: ignore[arg-type]
-    return LeadScheduler(config, DoNotCall(["+1 (555) 000-0001"]))
+    return LeadScheduler(make_config(**changes), DoNotCall(["+1 (555) 000-0001"]))
 
 
 def test_platform_and_tenant_do_not_call_lists_block() -> None:

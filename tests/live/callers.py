@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from .sipp_xml import reply
+
 _HEAD = """<?xml version="1.0" encoding="ISO-8859-1" ?>
 <!DOCTYPE scenario SYSTEM "sipp.dtd">
 <scenario name="UAC keys">
@@ -67,20 +69,7 @@ _HANG_UP = """  <send retrans="500">
 </scenario>
 """
 
-_WAIT_BYE = """  <recv request="BYE"></recv>
-  <send>
-    <![CDATA[
-      SIP/2.0 200 OK
-      [last_Via:]
-      [last_From:]
-      [last_To:]
-      [last_Call-ID:]
-      [last_CSeq:]
-      Content-Length: 0
-    ]]>
-  </send>
-</scenario>
-"""
+_WAIT_BYE = '  <recv request="BYE"></recv>\n' + reply("200 OK") + "</scenario>\n"
 
 
 DIGIT_MS = 500  # how long SIPp takes to send one RFC 4733 key (tone, end packets, gap)

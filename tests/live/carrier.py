@@ -26,6 +26,8 @@ from seatline.switch.config import TrunkConfig
 from seatline.switch.prompts import resample, silence, tone
 from switch.harness import SippResult, run_sipp, until_listening
 
+from .sipp_xml import CONTACT, reply
+
 RATE = 8000
 FRAME_SAMPLES = 160  # 20 ms per RTP packet
 Pcm = npt.NDArray[np.int16]
@@ -170,71 +172,34 @@ _INVITE = """  <recv request="INVITE" rrs="true">
 _INVITE_PLAIN = """  <recv request="INVITE"></recv>
 """
 
-_TRYING = """  <send>
-    <![CDATA[
-      SIP/2.0 100 Trying
-      [last_Via:]
-      [last_From:]
-      [last_To:]
-      [last_Call-ID:]
-      [last_CSeq:]
-      Content-Length: 0
-    ]]>
-  </send>
+_ACK = '  <recv request="ACK" crlf="true"></recv>\n'
+
+_TRYING = reply("100 Trying")
+
+_RINGING = reply("180 Ringing", to_tag=True, headers=[CONTACT])
+
+_SDP = """v=0
+o=carrier 53655765 2353687637 IN IP[local_ip_type] [local_ip]
+s=-
+c=IN IP[media_ip_type] [media_ip]
+t=0 0
+m=audio [media_port] RTP/AVP 8 101
+a=rtpmap:8 PCMA/8000
+a=rtpmap:101 telephone-event/8000
+a=fmtp:101 0-15
+a=ptime:20
 """
 
-_RINGING = """  <send>
-    <![CDATA[
-      SIP/2.0 180 Ringing
-      [last_Via:]
-      [last_From:]
-      [last_To:];tag=[pid]SIPpTag01[call_number]
-      [last_Call-ID:]
-      [last_CSeq:]
-      Contact: <sip:carrier@[local_ip]:[local_port]>
-      Content-Length: 0
-    ]]>
-  </send>
-"""
-
-_ANSWER = """  <send retrans="500">
-    <![CDATA[
-      SIP/2.0 200 OK
-      [last_Via:]
-      [last_From:]
-      [last_To:];tag=[pid]SIPpTag01[call_number]
-      [last_Call-ID:]
-      [last_CSeq:]
-      Contact: <sip:carrier@[local_ip]:[local_port]>
-      Content-Type: application/sdp
-      Content-Length: [len]
-
-      v=0
-      o=carrier 53655765 2353687637 IN IP[local_ip_type] [local_ip]
-      s=-
-      c=IN IP[media_ip_type] [media_ip]
-      t=0 0
-      m=audio [media_port] RTP/AVP 8 101
-      a=rtpmap:8 PCMA/8000
-      a=rtpmap:101 telephone-event/8000
-      a=fmtp:101 0-15
-      a=ptime:20
-    ]]>
-  </send>
-  <recv request="ACK" crlf="true"></recv>
-"""
-
-_OK = """    <![CDATA[
-      SIP/2.0 200 OK
-      [last_Via:]
-      [last_From:]
-      [last_To:]
-      [last_Call-ID:]
-      [last_CSeq:]
-      Content-Length: 0
-    ]]>
-  </send>
-"""
+_ANSWER = (
+    reply(
+        "200 OK",
+        attrs=' retrans="500"',
+        to_tag=True,
+        headers=[CONTACT, "Content-Type: application/sdp"],
+        body=_SDP,
+    )
+    + _ACK
+)
 
 _OUR_BYE = """  <send retrans="500">
     <![CDATA[
@@ -252,40 +217,14 @@ _OUR_BYE = """  <send retrans="500">
   <recv response="200" crlf="true"></recv>
 """
 
-_BUSY = """  <send>
-    <![CDATA[
-      SIP/2.0 486 Busy Here
-      [last_Via:]
-      [last_From:]
-      [last_To:];tag=[pid]SIPpTag01[call_number]
-      [last_Call-ID:]
-      [last_CSeq:]
-      Content-Length: 0
-    ]]>
-  </send>
-  <recv request="ACK" crlf="true"></recv>
-"""
+_BUSY = reply("486 Busy Here", to_tag=True) + _ACK
 
 _CANCELLED = (
-    """  <recv request="CANCEL"></recv>
-  <send>
-"""
-    + _OK
-    + """  <send>
-    <![CDATA[
-      SIP/2.0 487 Request Terminated
-      [last_Via:]
-      [last_From:]
-      [last_To:];tag=[pid]SIPpTag01[call_number]
-      [last_Call-ID:]
-      CSeq: [$invite_cseq] INVITE
-      Content-Length: 0
-    ]]>
-  </send>
-  <recv request="ACK" crlf="true"></recv>
-"""
+    '  <recv request="CANCEL"></recv>\n'
+    + reply("200 OK")
+    + reply("487 Request Terminated", to_tag=True, cseq="CSeq: [$invite_cseq] INVITE")
+    + _ACK
 )
-
 _INVITE_CSEQ = """  <recv request="INVITE">
     <action>
       <ereg regexp="[0-9]+" search_in="hdr" header="CSeq:" assign_to="invite_cseq"/>
@@ -345,7 +284,7 @@ def carrier_scenario(
             parts.append(f'  <pause milliseconds="{ring_ms}"/>\n')
         parts += [_ANSWER, _play(pcap)]
         parts.append(f'  <recv request="BYE" timeout="{hold_ms}" ontimeout="hang_up"></recv>\n')
-        parts.append('  <send next="done">\n' + _OK)
+        parts.append(reply("200 OK", attrs=' next="done"'))
         parts.append('  <label id="hang_up"/>\n' + _OUR_BYE)
         if behaviour == "machine":
             # The dialler should have hung up: fail this call (SIPp counts a timeout as failed;

@@ -14,8 +14,9 @@ from seatline.demo import seed_demo
 from seatline.live.center import ContactCenter
 from seatline.routing import AgentState
 from seatline.store.db import Database
+from seatline.store.enums import TrunkDirection
 from seatline.store.migrate import upgrade
-from seatline.store.models import Agent, Tenant
+from seatline.store.models import Agent, Tenant, Trunk
 from seatline.switch_node import SwitchNode
 from switch.harness import free_port
 
@@ -36,6 +37,20 @@ class Demo:
         snapshot = desk.engine.snapshot(desk.acd.now())
         agent = next(a for a in snapshot.agents if a.agent_id == self.agents[extension])
         return agent.state, agent.reason
+
+    async def add_carrier(self, name: str, port: int, prefixes: list[str]) -> None:
+        """Store an outbound trunk sending numbers with `prefixes` to a carrier SIPp on `port`."""
+        async with self.database.transaction() as session:
+            session.add(
+                Trunk(
+                    tenant_id=self.tenant_id,
+                    name=name,
+                    direction=TrunkDirection.OUTBOUND,
+                    outbound_host="127.0.0.1",
+                    outbound_port=port,
+                    outbound_prefixes=prefixes,
+                )
+            )
 
     async def stored(self, extension: str) -> tuple[bool, str | None]:
         """The agent's readiness in the store."""

@@ -18,8 +18,7 @@ import sqlalchemy as sa
 from seatline.live.bus import LiveEvent
 from seatline.routing import AgentState
 from seatline.store import campaigns as store
-from seatline.store.enums import TrunkDirection
-from seatline.store.models import CallAttempt, Lead, Trunk
+from seatline.store.models import CallAttempt, Lead
 from switch.conftest import needs_baresip, needs_sipp
 from switch.harness import (
     Baresip,
@@ -67,34 +66,24 @@ async def test_a_campaign_dials_detects_bridges_retries_and_records(
     sounds.mkdir()
     pcaps = {"person": person_pcap(sounds), "machine": machine_pcap(sounds)}
     carriers: dict[str, asyncio.Future[SippResult]] = {}
-    async with line.database.transaction() as session:
-        for behaviour, (prefix, calls) in CARRIERS.items():
-            port = free_port()
-            scenario = carrier_scenario(
-                tmp_path / f"{behaviour}.xml", behaviour, pcaps.get(behaviour), hold_ms=6000
+    for behaviour, (prefix, calls) in CARRIERS.items():
+        port = free_port()
+        scenario = carrier_scenario(
+            tmp_path / f"{behaviour}.xml", behaviour, pcaps.get(behaviour), hold_ms=6000
+        )
+        carriers[behaviour] = asyncio.ensure_future(
+            run_sipp(
+                scenario,
+                line.node.port,
+                port,
+                "-m",
+                str(calls),
+                timeout=90,
+                media_port=free_media_port(),
             )
-            carriers[behaviour] = asyncio.ensure_future(
-                run_sipp(
-                    scenario,
-                    line.node.port,
-                    port,
-                    "-m",
-                    str(calls),
-                    timeout=90,
-                    media_port=free_media_port(),
-                )
-            )
-            await until_listening(port)
-            session.add(
-                Trunk(
-                    tenant_id=line.tenant_id,
-                    name=f"carrier-{behaviour}",
-                    direction=TrunkDirection.OUTBOUND,
-                    outbound_host="127.0.0.1",
-                    outbound_port=port,
-                    outbound_prefixes=[prefix],
-                )
-            )
+        )
+        await until_listening(port)
+        await line.add_carrier(f"carrier-{behaviour}", port, [prefix])
     # Two agents with auto-answering phones.
     phones = []
     for extension in ("1001", "1002"):
@@ -276,17 +265,8 @@ async def test_an_agent_without_a_phone_costs_the_person_a_message_not_silence(
     )
     try:
         await until_listening(port)
+        await line.add_carrier("carrier", port, ["+1555"])
         async with line.database.transaction() as session:
-            session.add(
-                Trunk(
-                    tenant_id=line.tenant_id,
-                    name="carrier",
-                    direction=TrunkDirection.OUTBOUND,
-                    outbound_host="127.0.0.1",
-                    outbound_port=port,
-                    outbound_prefixes=["+1555"],
-                )
-            )
             campaign = await store.create_campaign(
                 session,
                 line.tenant_id,

@@ -17,8 +17,7 @@ import sqlalchemy as sa
 from seatline.live.bus import LiveEvent
 from seatline.routing import AgentState
 from seatline.store import campaigns as store
-from seatline.store.enums import TrunkDirection
-from seatline.store.models import CallAttempt, Lead, Trunk
+from seatline.store.models import CallAttempt, Lead
 from switch.conftest import needs_baresip, needs_sipp
 from switch.harness import Baresip, free_media_port, free_port, run_sipp, until_listening
 from switch.test_agents import until
@@ -64,17 +63,8 @@ async def test_preview_dial_skip_hold_and_restart(demo: Demo, tmp_path: Path) ->
     try:
         await phone.start()
         await phone.wait_registered()
+        await demo.add_carrier("carrier", port, ["+1555"])
         async with demo.database.transaction() as session:
-            session.add(
-                Trunk(
-                    tenant_id=demo.tenant_id,
-                    name="carrier",
-                    direction=TrunkDirection.OUTBOUND,
-                    outbound_host="127.0.0.1",
-                    outbound_port=port,
-                    outbound_prefixes=["+1555"],
-                )
-            )
             campaign = await store.create_campaign(
                 session,
                 demo.tenant_id,

@@ -7,7 +7,6 @@ dialer runner to act on.
 """
 
 import datetime as dt
-import re
 import uuid
 from collections.abc import Mapping
 from typing import Annotated, Any
@@ -32,6 +31,7 @@ from seatline.api.campaign_schemas import (
     domain_config,
 )
 from seatline.api.crud import PageDep
+from seatline.api.csv_body import read_csv_body
 from seatline.api.deps import ALL_ROLES, STAFF, Principal, SessionDep, bus_of, commit, require
 from seatline.api.errors import ApiError
 from seatline.api.schemas import patch_of
@@ -56,7 +56,7 @@ from seatline.store.campaigns import (
 )
 from seatline.store.enums import Role
 from seatline.store.errors import Conflict, NotFound
-from seatline.store.models import CallAttempt, Campaign, Lead
+from seatline.store.models import CallAttempt, Campaign, DoNotCallEntry, Lead
 
 __all__ = [
     "CAMPAIGN_TOPIC",
@@ -71,7 +71,6 @@ __all__ = [
 CAMPAIGN_TOPIC = "campaign"
 MAX_IMPORT_BYTES = 5 * 1024 * 1024
 MAX_IMPORT_ROWS = 100_000
-CSV_TYPES = ("text/csv", "application/csv")
 
 router = APIRouter(prefix="/api/campaigns", tags=["campaigns"])
 calls_router = APIRouter(prefix="/api/campaign-calls", tags=["campaigns"])
@@ -197,37 +196,6 @@ async def put_agents(
     return {"agent_ids": await campaign_agent_ids(session, item_id)}
 
 
-def _check_content_type(request: Request) -> None:
-    media_type, _, parameters = request.headers.get("content-type", "").partition(";")
-    if media_type.strip().lower() not in CSV_TYPES:
-        raise ApiError(415, "unsupported-media-type", "send the leads as text/csv")
-    charset = re.search(r"charset\s*=\s*\"?([\w-]+)", parameters, re.IGNORECASE)
-    if charset and charset[1].lower().replace("_", "-") not in ("utf-8", "utf8"):
-        raise ApiError(415, "unsupported-media-type", "send the CSV encoded as UTF-8")
-
-
-def _too_large() -> ApiError:
-    return ApiError(
-        413,
-        "too-large",
-        f"the CSV is larger than {MAX_IMPORT_BYTES} bytes; split it into several imports",
-        {"max_bytes": MAX_IMPORT_BYTES},
-    )
-
-
-async def _read_csv(request: Request) -> bytes:
-    """Read the body, refusing it as soon as it passes the byte limit."""
-    length = request.headers.get("content-length", "")
-    if length.isdigit() and int(length) > MAX_IMPORT_BYTES:
-        raise _too_large()
-    data = bytearray()
-    async for chunk in request.stream():
-        data += chunk
-        if len(data) > MAX_IMPORT_BYTES:
-            raise _too_large()
-    return bytes(data)
-
-
 @router.post(
     "/{item_id}/leads",
     response_model=LeadImportRead,
@@ -244,8 +212,7 @@ async def post_leads(
 ) -> Any:
     """Add the CSV's leads (columns: number, id, timezone, custom), list bad records by line."""
     await get_campaign(session, who.tenant_id, item_id)
-    _check_content_type(request)
-    data = await _read_csv(request)
+    data = await read_csv_body(request, max_bytes=MAX_IMPORT_BYTES, what="leads")
     result = await import_leads(session, who.tenant_id, item_id, data, max_rows=MAX_IMPORT_ROWS)
     await commit(session)
     return result
@@ -405,6 +372,20 @@ async def post_disposition(
     return attempt
 
 
+async def _block(session: AsyncSession, owner: uuid.UUID | None, body: DncBody) -> DoNotCallEntry:
+    """Add a number to the owner's do-not-call list (None: the platform's) and commit."""
+    entry = await add_dnc(session, owner, body.number, body.reason)
+    await commit(session)
+    return entry
+
+
+async def _unblock(session: AsyncSession, owner: uuid.UUID | None, number: str) -> Response:
+    """Remove a number from the owner's do-not-call list (None: the platform's) and commit."""
+    await remove_dnc(session, owner, number)
+    await commit(session)
+    return Response(status_code=204)
+
+
 @dnc_router.get("", response_model=list[DncRead], summary="List the do-not-call list")
 async def get_dnc(session: SessionDep, who: Manager, paging: PageDep) -> Any:
     """List the tenant's do-not-call numbers."""
@@ -414,17 +395,13 @@ async def get_dnc(session: SessionDep, who: Manager, paging: PageDep) -> Any:
 @dnc_router.post("", response_model=DncRead, status_code=201, summary="Block a number")
 async def post_dnc(body: DncBody, session: SessionDep, who: Manager) -> Any:
     """Add a number to the tenant's do-not-call list (adding it again changes nothing)."""
-    entry = await add_dnc(session, who.tenant_id, body.number, body.reason)
-    await commit(session)
-    return entry
+    return await _block(session, who.tenant_id, body)
 
 
 @dnc_router.delete("/{number}", status_code=204, summary="Unblock a number")
 async def delete_dnc(number: DncNumber, session: SessionDep, who: Manager) -> Response:
     """Remove a number from the tenant's do-not-call list."""
-    await remove_dnc(session, who.tenant_id, number)
-    await commit(session)
-    return Response(status_code=204)
+    return await _unblock(session, who.tenant_id, number)
 
 
 @platform_dnc_router.get("", response_model=list[DncRead], summary="List the platform's DNC list")
@@ -438,9 +415,7 @@ async def get_platform_dnc(session: SessionDep, who: Operator, paging: PageDep) 
 )
 async def post_platform_dnc(body: DncBody, session: SessionDep, who: Operator) -> Any:
     """Add a number to the platform's do-not-call list."""
-    entry = await add_dnc(session, None, body.number, body.reason)
-    await commit(session)
-    return entry
+    return await _block(session, None, body)
 
 
 @platform_dnc_router.delete(
@@ -448,6 +423,4 @@ async def post_platform_dnc(body: DncBody, session: SessionDep, who: Operator) -
 )
 async def delete_platform_dnc(number: DncNumber, session: SessionDep, who: Operator) -> Response:
     """Remove a number from the platform's do-not-call list."""
-    await remove_dnc(session, None, number)
-    await commit(session)
-    return Response(status_code=204)
+    return await _unblock(session, None, number)

@@ -12,8 +12,8 @@ from fastapi import APIRouter, Depends, Path, Request
 from pydantic import AfterValidator, Field, StringConstraints, model_validator
 
 from seatline.api.crud import PageDep
+from seatline.api.csv_body import read_csv_body
 from seatline.api.deps import ADMINS, STAFF, Principal, SessionDep, commit, require
-from seatline.api.errors import ApiError
 from seatline.api.schemas import Code, Input, Output
 from seatline.store.lookup_csv import MAX_KEY_LENGTH
 from seatline.store.lookups import (
@@ -36,7 +36,6 @@ __all__ = [
 
 MAX_IMPORT_BYTES = 5 * 1024 * 1024
 MAX_IMPORT_ROWS = 50_000
-CSV_TYPES = ("text/csv", "application/csv")
 
 router = APIRouter(prefix="/api/lookup-tables", tags=["lookup-tables"])
 Reader = Annotated[Principal, Depends(require(STAFF))]
@@ -130,37 +129,6 @@ async def get_table(name: TableName, session: SessionDep, who: Reader) -> Any:
     return await get_lookup_table(session, who.tenant_id, name)
 
 
-def _check_content_type(request: Request) -> None:
-    media_type, _, parameters = request.headers.get("content-type", "").partition(";")
-    if media_type.strip().lower() not in CSV_TYPES:
-        raise ApiError(415, "unsupported-media-type", "send the rows as text/csv")
-    charset = re.search(r"charset\s*=\s*\"?([\w-]+)", parameters, re.IGNORECASE)
-    if charset and charset[1].lower().replace("_", "-") not in ("utf-8", "utf8"):
-        raise ApiError(415, "unsupported-media-type", "send the CSV encoded as UTF-8")
-
-
-def _too_large() -> ApiError:
-    return ApiError(
-        413,
-        "too-large",
-        f"the CSV is larger than {MAX_IMPORT_BYTES} bytes; split it into several imports",
-        {"max_bytes": MAX_IMPORT_BYTES},
-    )
-
-
-async def _read_body(request: Request) -> bytes:
-    """Read the body, refusing it as soon as it passes the byte limit."""
-    length = request.headers.get("content-length", "")
-    if length.isdigit() and int(length) > MAX_IMPORT_BYTES:
-        raise _too_large()
-    body = bytearray()
-    async for chunk in request.stream():
-        body += chunk
-        if len(body) > MAX_IMPORT_BYTES:
-            raise _too_large()
-    return bytes(body)
-
-
 @router.put(
     "/{name}/rows",
     response_model=ImportResult,
@@ -175,8 +143,7 @@ async def _read_body(request: Request) -> bytes:
 async def put_rows(name: TableName, request: Request, session: SessionDep, who: Admin) -> Any:
     """Upsert the CSV's good rows (first line the header); list the bad ones by line."""
     table = await get_lookup_table(session, who.tenant_id, name)
-    _check_content_type(request)
-    data = await _read_body(request)
+    data = await read_csv_body(request, max_bytes=MAX_IMPORT_BYTES, what="rows")
     parsed = await import_csv(session, table, data, max_rows=MAX_IMPORT_ROWS)
     await commit(session)
     return {"imported": len(parsed.rows), "errors": parsed.errors}

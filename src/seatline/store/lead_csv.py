@@ -12,8 +12,15 @@ import zoneinfo
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from seatline.store.errors import InvalidInput, TooLarge
-from seatline.store.lookup_csv import MAX_VALUE_LENGTH, RowError, _records, _undecodable
+from seatline.store.errors import InvalidInput
+from seatline.store.lookup_csv import (
+    MAX_VALUE_LENGTH,
+    RowError,
+    _counted,
+    _header_names,
+    _records,
+    _undecodable,
+)
 
 __all__ = [
     "MAX_FIELD_NAME_LENGTH",
@@ -70,17 +77,7 @@ class _Header:
 
 
 def _header(records: Iterator[tuple[int, list[str] | None, str]]) -> _Header:
-    first = next(records, None)
-    if first is None:
-        raise InvalidInput("the CSV is empty: its first line must be the header")
-    _line, fields, problem = first
-    if fields is None:
-        raise InvalidInput(f"the header is not valid CSV: {problem}", {"line": 1})
-    if not fields:
-        raise InvalidInput("the first line is empty: it must be the header", {"line": 1})
-    if _undecodable(fields):
-        raise InvalidInput("the header is not valid UTF-8", {"line": 1})
-    names = [name.strip() for name in fields]
+    names = _header_names(records)
     # Spreadsheets capitalise headers; "Number" and "number" must not be two columns.
     folded = [name.casefold() for name in names]
     seen: set[str] = set()
@@ -174,16 +171,7 @@ def parse_lead_csv(data: str | bytes, *, max_rows: int | None = None) -> LeadRow
     header = _header(records)
     result = LeadRows(columns=header.custom)
     first_line: dict[str, int] = {}
-    count = 0
-    for line, fields, problem in records:
-        if fields == []:
-            continue  # a blank line is no record
-        count += 1
-        if max_rows is not None and count > max_rows:
-            raise TooLarge(
-                f"the CSV has more than {max_rows} rows; split it into several imports",
-                {"max_rows": max_rows},
-            )
+    for line, fields, problem in _counted(records, max_rows):
         lead = problem if fields is None else _lead(line, fields, header, first_line)
         if isinstance(lead, str):
             result.errors.append(RowError(line, lead))

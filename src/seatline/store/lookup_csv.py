@@ -79,11 +79,8 @@ def _undecodable(fields: Sequence[str]) -> bool:
     return any("\udc80" <= char <= "\udcff" for value in fields for char in value)
 
 
-def _header(
-    records: Iterator[tuple[int, list[str] | None, str]],
-    key_column: str,
-    columns: Sequence[str],
-) -> list[str]:
+def _header_names(records: Iterator[tuple[int, list[str] | None, str]]) -> list[str]:
+    """Read the first record as the header; return its names stripped (InvalidInput if broken)."""
     first = next(records, None)
     if first is None:
         raise InvalidInput("the CSV is empty: its first line must be the header")
@@ -94,7 +91,32 @@ def _header(
         raise InvalidInput("the first line is empty: it must be the header", {"line": 1})
     if _undecodable(fields):
         raise InvalidInput("the header is not valid UTF-8", {"line": 1})
-    names = [name.strip() for name in fields]
+    return [name.strip() for name in fields]
+
+
+def _counted(
+    records: Iterator[tuple[int, list[str] | None, str]], max_rows: int | None
+) -> Iterator[tuple[int, list[str] | None, str]]:
+    """Yield the records but blank lines; raise TooLarge past `max_rows` (None: no limit)."""
+    count = 0
+    for line, fields, problem in records:
+        if fields == []:
+            continue  # a blank line is no record
+        count += 1
+        if max_rows is not None and count > max_rows:
+            raise TooLarge(
+                f"the CSV has more than {max_rows} rows; split it into several imports",
+                {"max_rows": max_rows},
+            )
+        yield line, fields, problem
+
+
+def _header(
+    records: Iterator[tuple[int, list[str] | None, str]],
+    key_column: str,
+    columns: Sequence[str],
+) -> list[str]:
+    names = _header_names(records)
     for position, name in enumerate(names, start=1):
         if not name:
             raise InvalidInput(f"the header's column {position} has no name", {"line": 1})
@@ -152,16 +174,7 @@ def parse_lookup_csv(
     key_index = names.index(key_column)
     result = CsvRows()
     first_line: dict[str, int] = {}
-    count = 0
-    for line, fields, problem in records:
-        if fields == []:
-            continue  # a blank line is no record
-        count += 1
-        if count > max_rows:
-            raise TooLarge(
-                f"the CSV has more than {max_rows} rows; split it into several imports",
-                {"max_rows": max_rows},
-            )
+    for line, fields, problem in _counted(records, max_rows):
         reason = problem if fields is None else _check(fields, names, key_index, first_line)
         if reason is not None or fields is None:
             result.errors.append(RowError(line, reason or problem))

@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from seatline.store.errors import InvalidInput, NotFound
 from seatline.store.lookup_csv import CsvRows, parse_lookup_csv
 from seatline.store.models import LookupRow, LookupTable
-from seatline.store.repo import create_owned
+from seatline.store.repo import MAX_BATCH, create_owned
 
 __all__ = [
     "create_lookup_table",
@@ -27,8 +27,6 @@ __all__ = [
     "lookup",
     "upsert_rows",
 ]
-
-_CHUNK = 500  # rows per INSERT: well under SQLite's bound-parameter limit
 
 
 async def create_lookup_table(
@@ -80,8 +78,8 @@ async def upsert_rows(
     params: list[dict[str, Any]] = [
         {"table_id": table.id, "key": key, "data": dict(values)} for key, values in rows.items()
     ]
-    for start in range(0, len(params), _CHUNK):
-        await session.execute(statement, params[start : start + _CHUNK])
+    for start in range(0, len(params), MAX_BATCH):
+        await session.execute(statement, params[start : start + MAX_BATCH])
 
 
 async def import_csv(

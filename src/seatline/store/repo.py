@@ -20,6 +20,7 @@ from seatline.store.errors import Conflict, InvalidInput, InvalidReference, NotF
 from seatline.store.models import TenantOwned
 
 __all__ = [
+    "MAX_BATCH",
     "check_reference",
     "create_owned",
     "delete_owned",
@@ -31,6 +32,9 @@ __all__ = [
 ]
 
 Row = TypeVar("Row", bound=TenantOwned)
+
+#: Rows or ids per statement: well under SQLite's bound-parameter limit.
+MAX_BATCH = 500
 
 _SQLITE_UNIQUE = re.compile(r"UNIQUE constraint failed: (?P<columns>[\w., ]+)")
 
