@@ -109,7 +109,7 @@ class _Attempt:
     number: str
     attempt_id: uuid.UUID = field(default_factory=uuid.uuid4)
     started: float = field(default_factory=time.time)
-    ringing: asyncio.Task[None] | None = None
+    ringing: asyncio.Task[tuple[Call | None, int]] | None = None
     leg: Call | None = None
     answered_at: float | None = None
     agent_id: str | None = None
@@ -216,9 +216,23 @@ class CampaignRunner:
                 log.warning("campaign %s: %s ignored: %s", self.settings.name, event, error)
                 continue
             for decision in decisions:
-                self._carry_out(decision)
+                try:
+                    self._carry_out(decision)
+                except Exception:  # one bad call must not stop the campaign
+                    log.exception("campaign %s: %s failed", self.settings.name, decision)
         self._sync_agents()
+        self._forget_finished()
         self._arm()
+
+    def _forget_finished(self) -> None:
+        """Drop attempts that are over for the dialer and the switch alike."""
+        calls = self.campaign.calls
+        for call_id, attempt in list(self.attempts.items()):
+            if call_id in calls or (attempt.leg is not None and not attempt.leg.ended):
+                continue
+            if attempt.ringing is None or attempt.ringing.done():
+                del self.attempts[call_id]
+                self._dispositioned.discard(call_id)
 
     def _acceptable(self, event: DialerEvent) -> bool:
         """Drop reports the dialer must not see in its agent's current phase."""
@@ -327,9 +341,16 @@ class CampaignRunner:
     # -- decisions -----------------------------------------------------------------------
     def _carry_out(self, decision: Decision) -> None:
         if isinstance(decision, Dial):
+            # The dialer's own ring timeout decides "no answer"; the switch waits a bit longer.
+            ring_for = decision.ring_timeout + 5.0
             attempt = _Attempt(decision.call_id, decision.lead_id, decision.number)
             self.attempts[decision.call_id] = attempt
-            attempt.ringing = self._spawn(self._dial(attempt, decision.ring_timeout))
+            # The ringing is a task of its own: cancelling it (the dialer gave up) never loses
+            # a leg that answered in the same instant, which `_dial` then hangs up.
+            attempt.ringing = self._loop.create_task(
+                ring(self.core, decision.number, self.settings.caller_id, timeout=ring_for)
+            )
+            self._spawn(self._dial(attempt, attempt.ringing))
         elif isinstance(decision, Bridge):
             attempt = self.attempts[decision.call_id]
             attempt.agent_id = decision.agent_id
@@ -354,14 +375,21 @@ class CampaignRunner:
         task.add_done_callback(self._tasks.discard)
         return task
 
-    async def _dial(self, attempt: _Attempt, ring_timeout: float) -> None:
-        """Ring the lead; a failure resolves the call, an answer goes to machine detection."""
+    async def _dial(
+        self, attempt: _Attempt, ringing: asyncio.Task[tuple[Call | None, int]]
+    ) -> None:
+        """Await the ringing; a failure resolves the call, an answer goes to machine detection."""
         a = attempt
         self.log.insert(a.attempt_id, a.call_id, a.lead_id, a.number, a.started)
-        # The dialer's own ring timeout decides "no answer"; the switch waits a little longer.
-        leg, status = await ring(
-            self.core, attempt.number, self.settings.caller_id, timeout=ring_timeout + 5.0
-        )
+        try:
+            leg, status = await ringing
+        except asyncio.CancelledError:
+            if ringing.cancelled():
+                return  # the dialer gave up on the ringing (its Hangup recorded why)
+            raise
+        if leg is not None and (attempt.outcome is not None or self.stopped):
+            leg.terminate("given-up")  # answered just as the dialer stopped waiting
+            return
         if leg is None:
             result = result_for_status(status)
             self.log.update(attempt.attempt_id, {"sip_status": status, "result": result.value})
@@ -456,18 +484,33 @@ class CampaignRunner:
         self._show_lead(agent_id, attempt.lead_id, "LeadConnected", attempt)
 
     async def _abandon_message(self, attempt: _Attempt) -> None:
-        """Say who called and how to call back, then hang up (the law asks for both)."""
+        """Say who called and how to call back, then hang up (the law asks for both).
+
+        The tenant's own recording `prompts/<tenant>/<campaign>-abandon.wav` plays if there is
+        one; otherwise the message is spoken from the campaign's caller name and number.
+        """
         leg = attempt.leg
         if leg is None or leg.ended:
             return
-        number = " ".join(self.settings.caller_id)
+        settings = self.settings
+        recorded = (
+            self.data_dir
+            / "prompts"
+            / settings.tenant_slug
+            / f"{Path(settings.name).name}-abandon.wav"
+        )
+        number = " ".join(settings.caller_id)
         text = (
-            f"Hello, this is {self.settings.caller_name or 'a call'} for you. "
+            f"Hello, this is {settings.caller_name or 'a call'} for you. "
             f"Nobody is free to take your call right now; we will call you again. "
             f"You can reach us on {number}."
         )
-        with contextlib.suppress(Exception):
-            await leg.say(text)
+        try:
+            await (leg.play(recorded) if recorded.is_file() else leg.say(text))
+        except CallEnded:
+            return  # the person hung up during the message
+        except Exception:  # no speech engine, a broken file: the hang-up still comes
+            log.warning("campaign %s: abandon message not played", settings.name, exc_info=True)
         if not leg.ended:
             leg.terminate("abandoned")
 
