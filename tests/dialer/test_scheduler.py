@@ -122,3 +122,16 @@ def test_illegal_lead_transition_and_bad_config_raise() -> None:
         CampaignConfig("c", abandon_cap=0.0)
     with pytest.raises(ConfigError):
         CampaignConfig("c", max_wait_for_agent=2.5)
+
+
+def test_changed_leads_are_reported_once_for_the_driver_to_save() -> None:
+    scheduler = _scheduler()
+    scheduler.add([Lead("blocked", "+15550000001"), Lead("x", "+15551112222")], T0)
+    assert scheduler.take_changed() == []  # added leads are as the driver gave them
+    record = scheduler.take(T0)  # passes the blocked lead on the way
+    assert record is not None and record.lead.lead_id == "x"
+    scheduler.dialled(record, T0)
+    assert sorted(scheduler.take_changed()) == ["blocked", "x"]
+    assert scheduler.take_changed() == []
+    scheduler.attempt_ended(record, AttemptOutcome.BUSY, T0 + 3)
+    assert scheduler.take_changed() == ["x"]

@@ -235,6 +235,7 @@ class Campaign:
         else:
             if record.state is LeadState.PREVIEWING:
                 record.move(LeadState.PENDING)  # postponed to its window by `dialable`
+                self.scheduler.touched(record)
             agent.move(AgentPhase.IDLE, now)
             self._idle[agent.agent_id] = None
 
@@ -402,6 +403,7 @@ class Campaign:
             del self._idle[agent_id]
             if mode is DialMode.PREVIEW:
                 record.move(LeadState.PREVIEWING)
+                self.scheduler.touched(record)
                 agent.move(AgentPhase.PREVIEWING, now)
                 agent.lead_id = record.lead.lead_id
                 self._out.append(

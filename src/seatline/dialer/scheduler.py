@@ -30,7 +30,7 @@ _IN_PROGRESS = frozenset({LeadState.PREVIEWING, LeadState.DIALING, LeadState.CON
 class LeadScheduler:
     """Leads of one campaign, ordered by when each may be dialled next."""
 
-    __slots__ = ("_callbacks", "_dnc", "_queue", "_seq", "config", "records", "windows")
+    __slots__ = ("_callbacks", "_dnc", "_queue", "_seq", "changed", "config", "records", "windows")
 
     def __init__(self, config: CampaignConfig, dnc: DoNotCall | None = None) -> None:
         self.config = config
@@ -40,6 +40,8 @@ class LeadScheduler:
         self._queue: list[_Entry] = []
         self._callbacks: list[_Entry] = []
         self._seq = itertools.count()
+        # Leads changed since the driver last took them (a live runner saves just these).
+        self.changed: set[str] = set()
 
     @property
     def dnc(self) -> DoNotCall:
@@ -75,6 +77,7 @@ class LeadScheduler:
             disposition=record.disposition,
         )
         self.records[lead_id] = restored
+        self.changed.add(lead_id)  # the driver compares it with what it saved
         if restored.state in _IN_PROGRESS:
             # The cut-off dial was counted; the lead gets another unless that was its last.
             restored.state = LeadState.PENDING
@@ -120,9 +123,11 @@ class LeadScheduler:
         lead = record.lead
         if self._dnc.blocked(self.config.tenant, lead.number):
             record.move(LeadState.BLOCKED)
+            self.changed.add(lead.lead_id)
             return False
         if self.windows.is_open(lead.timezone, now):
             return True
+        self.changed.add(lead.lead_id)
         opens = self.windows.next_open(lead.timezone, now)
         if opens is None:
             record.disposition = "no_calling_window"
@@ -136,6 +141,15 @@ class LeadScheduler:
         dues = [heap[0][0] for heap in (self._callbacks, self._queue) if heap]
         return min(dues) if dues else None
 
+    def touched(self, record: LeadRecord) -> None:
+        """Note a change made to a lead outside the scheduler (shown to an agent)."""
+        self.changed.add(record.lead.lead_id)
+
+    def take_changed(self) -> list[str]:
+        """The ids of the leads changed since the last call, and forget them."""
+        changed, self.changed = self.changed, set()
+        return list(changed)
+
     def put_back(self, record: LeadRecord, now: float) -> None:
         """A taken or previewed lead was not dialled: it is due again at once."""
         if record.state is not LeadState.PENDING:
@@ -146,6 +160,7 @@ class LeadScheduler:
     def dialled(self, record: LeadRecord, now: float) -> None:
         """A lead is being dialled: count the attempt."""
         record.move(LeadState.DIALING)
+        self.changed.add(record.lead.lead_id)
         record.attempts += 1
         record.last_dial = now
         record.callback_at = None
@@ -153,6 +168,7 @@ class LeadScheduler:
     def attempt_ended(self, record: LeadRecord, outcome: AttemptOutcome, now: float) -> None:
         """Apply the retry rules to an attempt that did not reach an agent."""
         record.outcomes[outcome] += 1
+        self.changed.add(record.lead.lead_id)
         if outcome is AttemptOutcome.CONNECTED:
             record.move(LeadState.CONNECTED)
             return
@@ -173,6 +189,7 @@ class LeadScheduler:
     ) -> None:
         """Close a connected lead, block it, or schedule the callback the person asked for."""
         record.disposition = code
+        self.changed.add(record.lead.lead_id)
         if code == Disposition.DO_NOT_CALL:
             self._dnc.add(self.config.tenant, record.lead.number)
             record.move(LeadState.BLOCKED)
@@ -185,6 +202,7 @@ class LeadScheduler:
 
     def _push(self, record: LeadRecord, due: float, *, callback: bool) -> None:
         record.due = due
+        self.changed.add(record.lead.lead_id)
         heapq.heappush(
             self._callbacks if callback else self._queue,
             (due, next(self._seq), record.lead.lead_id),

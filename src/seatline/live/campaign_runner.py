@@ -552,7 +552,8 @@ class CampaignRunner:
 
     async def sync_leads(self) -> None:
         """Write every lead whose state changed since the last write."""
-        await self.log.sync_leads(self.campaign.scheduler)
+        scheduler = self.campaign.scheduler
+        await self.log.sync_leads([scheduler.records[i] for i in scheduler.take_changed()])
 
     def mark_persisted(self, record: LeadRecord) -> None:
         """A lead as loaded from the store needs no write until it changes."""
