@@ -139,7 +139,9 @@ async def run_switch(settings: Settings, database: Database) -> None:
         settings.sip_host, settings.sip_port, (settings.rtp_port_min, settings.rtp_port_max)
     )
     # The contact center answers every number the switch has no built-in route for.
-    center = ContactCenter(database, node.service, settings.data_dir)
+    center = ContactCenter(
+        database, node.service, settings.data_dir, refresh_trunks=node.refresher.refresh
+    )
     try:
         await center.start()
         await asyncio.Event().wait()

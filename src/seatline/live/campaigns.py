@@ -159,6 +159,8 @@ class CampaignDialers:
         desk = self.center.desks.get(row.tenant_id)
         if desk is None:
             return
+        if self.center.refresh_trunks is not None:
+            await self.center.refresh_trunks()
         now = time.time()
         campaign = Campaign(campaign_config(row), (), self.dnc, now)
         leads = await store.open_leads(session, row.id)

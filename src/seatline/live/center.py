@@ -14,7 +14,7 @@ import dataclasses
 import datetime as dt
 import logging
 import uuid
-from collections.abc import Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -298,9 +298,13 @@ class ContactCenter:
         data_dir: Path,
         refresh_seconds: float = 2.0,
         bus: EventBus | None = None,
+        refresh_trunks: Callable[[], Awaitable[object]] | None = None,
     ) -> None:
         self.database = database
         self.service = service
+        # The switch's trunks are polled on their own (slower) clock; a campaign about to start
+        # asks for them first, so one set up with its trunk a moment ago finds its route.
+        self.refresh_trunks = refresh_trunks
         self.data_dir = data_dir
         self.refresh_seconds = refresh_seconds
         self.bus = bus or default_bus()
