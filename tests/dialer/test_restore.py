@@ -147,3 +147,14 @@ def test_duplicate_ids_raise_and_a_bad_batch_adds_nothing() -> None:
     with pytest.raises(DuplicateId):
         campaign.restore_leads([_saved("c"), _saved("c")], T0)
     assert set(campaign.scheduler.records) == {"a"}
+
+
+def test_abandons_of_an_earlier_run_count_in_the_window() -> None:
+    campaign = Campaign(make_config(abandon_cap=0.03, abandon_window=86400.0), now=T0)
+    earlier = [(T0 - 3600.0 - i, i < 3) for i in range(100)]  # 3 % abandoned an hour ago
+    stale = [(T0 - 2 * 86400.0, True)] * 50  # outside the window: forgotten
+    future = [(T0 + 60.0, True)]  # not yet happened: a clock skew, not an abandon
+    campaign.restore_live_answers(earlier + stale + future, T0)
+    assert (campaign.abandons.answered, campaign.abandons.abandoned) == (100, 3)
+    assert campaign.abandon_rate == pytest.approx(0.03)
+    assert campaign.abandons.budget(T0) <= 0.0  # no abandon left to spend: no dialling ahead

@@ -116,6 +116,9 @@ async def test_preview_dial_skip_hold_and_restart(demo: Demo, tmp_path: Path) ->
                 session, demo.tenant_id, campaign.id, {"caller_name": "Renewals Desk"}
             )
         await until(lambda: demo.center.dialers.runner(campaign.id) is not old_runner)
+        restarted = demo.center.dialers.runner(campaign.id)
+        assert restarted is not None  # and it remembers the person who answered, for the cap
+        assert (restarted.campaign.abandons.answered, restarted.campaign.abandon_rate) == (1, 0.0)
         await until(lambda: len(shown("LeadPreview")) == 2, timeout=10)
         second = shown("LeadPreview")[1].data
         assert second["number"] == "+15550010002"

@@ -27,6 +27,7 @@ from seatline.store.campaigns import (
     list_campaigns,
     list_dnc,
     list_leads,
+    live_answers,
     open_leads,
     remove_dnc,
     set_campaign_agents,
@@ -525,3 +526,20 @@ async def test_current_attempt_is_the_agents_newest_bridged_call(database: Datab
         assert await current_attempt(session, tenant.id, bob.id) is None
     assert found is not None
     assert (found[0].id, found[1].external_id) == (newer.id, "c2")
+
+
+async def test_live_answers_are_the_persons_of_the_window_oldest_first(database: Database) -> None:
+    tenant = await make_tenant(database)
+    campaign = await make_campaign(database, tenant)
+    await import_text(database, campaign, LEADS)
+    lead = (await leads_by_id(database, campaign))["c1"]
+    hour = dt.timedelta(hours=1)
+    await bridged_attempt(database, campaign, lead, None, answered_at=NOW + 2 * hour)
+    await bridged_attempt(
+        database, campaign, lead, None, answered_at=NOW + hour, outcome="abandoned"
+    )
+    await bridged_attempt(database, campaign, lead, None, answered_at=NOW - hour)  # too old
+    await bridged_attempt(database, campaign, lead, None, answered_at=NOW, outcome="machine")
+    async with database.sessions() as session:
+        answers = await live_answers(session, campaign.id, NOW)
+    assert answers == [(NOW + hour, True), (NOW + 2 * hour, False)]

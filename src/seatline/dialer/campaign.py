@@ -118,6 +118,17 @@ class Campaign:
         for record in batch:
             self.scheduler.restore(record, now)
 
+    def restore_live_answers(self, answers: Iterable[tuple[float, bool]], now: float) -> None:
+        """Count live answers (time, abandoned) of an earlier run into the rolling window.
+
+        The cap holds over the campaign's window, not over one run of the process: without
+        this, a restart would forget the abandons it already spent.
+        """
+        for at, abandoned in sorted(answers):
+            if at <= now:
+                self.abandons.add(at, abandoned)
+        self.abandons.expire(now)
+
     # -- the driver's interface -------------------------------------------------------------
     def handle(self, event: DialerEvent) -> list[Decision]:
         """Apply one event and return the decisions it leads to."""

@@ -166,6 +166,9 @@ class CampaignDialers:
         leads = await store.open_leads(session, row.id)
         records = [lead_record(lead, now) for lead in leads]
         campaign.restore_leads(records, now)
+        since = dt.datetime.fromtimestamp(now - campaign.config.abandon_window, dt.UTC)
+        answers = await store.live_answers(session, row.id, since)
+        campaign.restore_live_answers(((at.timestamp(), gone) for at, gone in answers), now)
         for agent_id in await store.campaign_agent_ids(session, row.id):
             campaign.add_agent(str(agent_id), now)
         settings = LiveSettings(

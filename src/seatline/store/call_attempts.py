@@ -25,6 +25,7 @@ __all__ = [
     "current_attempt",
     "insert_attempt",
     "list_attempts",
+    "live_answers",
     "set_disposition",
     "undispositioned",
     "update_attempt",
@@ -76,6 +77,24 @@ async def list_attempts(
         .offset(offset)
     )
     return list((await session.scalars(query)).all())
+
+
+async def live_answers(
+    session: AsyncSession, campaign_id: uuid.UUID, since: dt.datetime
+) -> list[tuple[dt.datetime, bool]]:
+    """Persons who answered since `since`: when, and whether they were abandoned (oldest first)."""
+    live = (AttemptOutcome.CONNECTED.value, AttemptOutcome.ABANDONED.value)
+    query = (
+        sa.select(CallAttempt.answered_at, CallAttempt.outcome)
+        .where(
+            CallAttempt.campaign_id == campaign_id,
+            CallAttempt.outcome.in_(live),
+            CallAttempt.answered_at >= since,
+        )
+        .order_by(CallAttempt.answered_at)
+    )
+    rows = await session.execute(query)
+    return [(at, outcome == AttemptOutcome.ABANDONED.value) for at, outcome in rows if at]
 
 
 def _bridged() -> sa.ColumnElement[bool]:
