@@ -297,8 +297,10 @@ class CampaignRunner:
                 self.desk.release(agent_id)
             wrapping = record.phase is AgentPhase.WRAP_UP
             if wrapping and agent_id not in self._wraps:
+                # Dispositioned while still talking: the wrap-up's work is already done.
+                done = record.call_id in self._dispositioned
                 self._wraps[agent_id] = self._loop.call_later(
-                    self.settings.wrap_up_seconds, self._wrap_over, agent_id
+                    0.0 if done else self.settings.wrap_up_seconds, self._wrap_over, agent_id
                 )
             elif not wrapping and agent_id in self._wraps:
                 self._wraps.pop(agent_id).cancel()
