@@ -324,3 +324,49 @@ async def test_an_agent_without_a_phone_costs_the_person_a_message_not_silence(
         assert later is not None and later > dt.datetime.now(dt.UTC) + dt.timedelta(minutes=5)
     finally:
         carrier.cancel()
+
+
+async def test_stopping_a_campaign_cancels_its_ringing_calls_and_keeps_the_lead(
+    line: Demo, tmp_path: Path
+) -> None:
+    port = free_port()
+    scenario = carrier_scenario(tmp_path / "ring.xml", "ring_out")
+    carrier = asyncio.ensure_future(
+        run_sipp(scenario, line.node.port, port, "-m", "1", media_port=free_media_port())
+    )
+    try:
+        await until_listening(port)
+        await line.add_carrier("carrier", port, ["+1555"])
+        async with line.database.transaction() as session:
+            campaign = await store.create_campaign(
+                session,
+                line.tenant_id,
+                {
+                    "name": "late",
+                    "mode": "progressive",
+                    "window_start": 0,
+                    "window_end": 24 * 60,
+                    "window_days": [1, 2, 3, 4, 5, 6, 7],
+                },
+            )
+            await store.import_leads(session, line.tenant_id, campaign.id, "number\n+15550040001\n")
+            await store.set_campaign_agents(
+                session, line.tenant_id, campaign.id, [uuid.UUID(line.agents["1001"])]
+            )
+            campaign.active = True
+        await until(lambda: line.state("1001") == (AgentState.NOT_READY, "outbound late"))
+        await asyncio.sleep(1.0)  # ringing
+        async with line.database.transaction() as session:
+            await store.update_campaign(session, line.tenant_id, campaign.id, {"active": False})
+        # The carrier sees the CANCEL; the agent is free for inbound calls again.
+        result = await asyncio.wait_for(carrier, 20)
+        assert result.returncode == 0, result.errors[:2000]
+        await until(lambda: line.state("1001") == (AgentState.AVAILABLE, None))
+        async with line.database.sessions() as session:
+            (attempt,) = await session.scalars(sa.select(CallAttempt))
+            (lead,) = await session.scalars(sa.select(Lead))
+        assert (attempt.outcome, attempt.end_reason) == (None, "campaign-stopped")
+        assert attempt.ended_at is not None
+        assert (lead.state, lead.attempts) == ("dialing", 1)  # due again when restarted
+    finally:
+        carrier.cancel()

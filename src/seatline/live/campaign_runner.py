@@ -180,10 +180,15 @@ class CampaignRunner:
             if handle is not None:
                 handle.cancel()
         self._wraps.clear()
+        stopped = {"end_reason": "campaign-stopped"}
         for attempt in list(self.attempts.values()):
             if attempt.ringing is not None and attempt.leg is None:
                 attempt.ringing.cancel()
+                if attempt.outcome is None:  # no outcome: the lead is due again, as it was
+                    self.log.update(attempt.attempt_id, stopped | {"ended_at": at(time.time())})
             elif attempt.leg is not None and attempt.bridged_at is None:
+                if attempt.outcome is None:
+                    self.log.update(attempt.attempt_id, stopped)  # its watcher writes the end
                 attempt.leg.terminate("campaign-stopped")
         for agent_id, record in self.campaign.agents.items():
             if record.phase is not AgentPhase.TALKING:
