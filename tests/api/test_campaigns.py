@@ -11,6 +11,7 @@ import httpx
 import pytest
 
 from seatline.api import campaigns
+from seatline.dialer import AttemptOutcome, LeadState
 from seatline.store.campaigns import insert_attempt
 from seatline.store.db import Database
 from seatline.store.enums import Role
@@ -36,6 +37,30 @@ async def make_campaign(client: httpx.AsyncClient, world: World, **settings: Any
     answer = await client.post("/api/campaigns", json=body, headers=world.headers(Role.SUPERVISOR))
     assert answer.status_code == 201, answer.text
     return dict(answer.json())
+
+
+async def add_attempt(
+    database: Database,
+    world: World,
+    seeded: dict[str, uuid.UUID],
+    started_at: dt.datetime,
+    **values: Any,
+) -> None:
+    """Record a second attempt (`campaign:2`) of the seeded campaign's lead."""
+    async with database.transaction() as session:
+        await insert_attempt(
+            session,
+            {
+                "tenant_id": world.tenant.id,
+                "campaign_id": seeded["campaign"],
+                "campaign_name": "seeded",
+                "lead_id": seeded["lead"],
+                "number": "+49301234567",
+                "call_id": "campaign:2",
+                "started_at": started_at,
+                **values,
+            },
+        )
 
 
 async def test_campaign_create_read_change_delete(
@@ -270,23 +295,8 @@ async def test_attempts_newest_first(
     client: httpx.AsyncClient, tenant_a: World, database: Database, seed_call: SeedCall
 ) -> None:
     seeded = await seed_call(tenant_a)
-    tid = tenant_a.tenant.id
-    async with database.transaction() as session:
-        await insert_attempt(
-            session,
-            {
-                "tenant_id": tid,
-                "campaign_id": seeded["campaign"],
-                "campaign_name": "seeded",
-                "lead_id": seeded["lead"],
-                "number": "+49301234567",
-                "call_id": "campaign:2",
-                "started_at": dt.datetime.now(dt.UTC),
-                "result": "busy",
-                "outcome": "busy",
-                "sip_status": 486,
-            },
-        )
+    busy = {"result": "busy", "outcome": "busy", "sip_status": 486}
+    await add_attempt(database, tenant_a, seeded, dt.datetime.now(dt.UTC), **busy)
     url = f"/api/campaigns/{seeded['campaign']}/attempts"
     headers = tenant_a.headers(Role.SUPERVISOR)
     attempts = (await client.get(url, headers=headers)).json()
@@ -294,6 +304,52 @@ async def test_attempts_newest_first(
     assert attempts[0]["sip_status"] == 486 and attempts[1]["outcome"] == "connected"
     page = (await client.get(f"{url}?limit=1&offset=1", headers=headers)).json()
     assert [a["call_id"] for a in page] == ["campaign:1"]
+
+
+async def test_the_summary_of_a_campaign(
+    client: httpx.AsyncClient,
+    tenant_a: World,
+    tenant_b: World,
+    database: Database,
+    seed_call: SeedCall,
+) -> None:
+    seeded = await seed_call(tenant_a, abandon_cap=0.02)
+    answered = dt.datetime.now(dt.UTC) - dt.timedelta(days=10)
+    abandoned = {"result": "person", "answered_at": answered, "outcome": "abandoned"}
+    amd = {"amd_result": "human", "amd_seconds": 1.5}
+    await add_attempt(database, tenant_a, seeded, answered, **abandoned, **amd)
+    url = f"/api/campaigns/{seeded['campaign']}/summary"
+    answer = await client.get(url, headers=tenant_a.headers(Role.SUPERVISOR))
+    assert answer.status_code == 200, answer.text
+    body = answer.json()
+    window = body.pop("abandonment")
+    since, until = (dt.datetime.fromisoformat(window.pop(key)) for key in ("since", "until"))
+    assert until - since == dt.timedelta(days=30)
+    assert window == {"live_answered": 2, "abandoned": 1, "rate": 0.5, "cap": 0.02}
+    assert body == {
+        "campaign_id": str(seeded["campaign"]),
+        "campaign_name": "seeded",
+        "leads": dict.fromkeys(LeadState, 0) | {"pending": 1},
+        "leads_total": 1,
+        "attempts": dict.fromkeys([*AttemptOutcome, "open"], 0) | {"connected": 1, "abandoned": 1},
+        "attempts_total": 2,
+        "amd": {"human": 1, "machine": 0, "not_sure": 0},
+        "amd_mean_seconds": 1.5,
+        "connects": 1,
+        "mean_talk_seconds": None,
+        "mean_wait_seconds": None,
+        "dispositions": {},
+    }
+    week = await client.get(f"{url}?days=7", headers=tenant_a.headers(Role.TENANT_ADMIN))
+    assert week.status_code == 200, week.text
+    assert week.json()["abandonment"]["live_answered"] == 1
+    assert week.json()["abandonment"]["rate"] == 0.0
+    for days in (0, 91):
+        refused = await client.get(f"{url}?days={days}", headers=tenant_a.headers(Role.SUPERVISOR))
+        assert refused.status_code == 422, refused.text
+    assert (await client.get(url, headers=tenant_a.headers(Role.AGENT))).status_code == 403
+    foreign = await client.get(url, headers=tenant_b.headers(Role.SUPERVISOR))
+    assert_error(foreign, 404, "not-found")
 
 
 async def test_the_agents_screen_shows_the_lead(
@@ -544,6 +600,7 @@ async def test_another_tenants_campaign_is_not_found(
             ("GET", "/leads", {}),
             ("POST", "/leads", {"content": b"number\n+4930111\n", "headers": CSV}),
             ("GET", "/attempts", {}),
+            ("GET", "/summary", {}),
         ]:
             options = dict(kwargs)
             options["headers"] = headers | options.get("headers", {})

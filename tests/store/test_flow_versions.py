@@ -2,24 +2,15 @@
 
 from __future__ import annotations
 
-import secrets
-
 import pytest
 
 from seatline.store.db import Database
 from seatline.store.errors import NotFound
 from seatline.store.flows import act_as, list_flow_versions
-from seatline.store.models import Flow, Tenant
+from seatline.store.models import Flow
 from seatline.store.repo import create_owned, get_owned, update_owned
 
-
-async def make_tenant(database: Database) -> Tenant:
-    """Create a tenant with a unique slug."""
-    slug = f"t{secrets.token_hex(4)}"
-    async with database.transaction() as session:
-        tenant = Tenant(name=slug, slug=slug, seat_count=0, sip_domain=f"{slug}.example")
-        session.add(tenant)
-    return tenant
+from .helpers import make_tenant
 
 
 async def test_each_changed_definition_is_a_new_version(database: Database) -> None:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import secrets
-
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -18,7 +16,8 @@ from seatline.store.lookups import (
     import_csv,
     lookup,
 )
-from seatline.store.models import Tenant
+
+from .helpers import make_tenant
 
 COLUMNS = ("order", "status", "eta")
 
@@ -113,15 +112,6 @@ def test_any_csv_the_csv_module_writes_reads_back(rows: list[tuple[str, str]]) -
             good[key.strip()] = {"k": key.strip(), "v": value}
     assert parsed.rows == good
     assert len(parsed.errors) == len(rows) - len(good)
-
-
-async def make_tenant(database: Database) -> Tenant:
-    """Create a tenant with a unique slug."""
-    slug = f"t{secrets.token_hex(4)}"
-    async with database.transaction() as session:
-        tenant = Tenant(name=slug, slug=slug, seat_count=0, sip_domain=f"{slug}.example")
-        session.add(tenant)
-    return tenant
 
 
 async def test_import_upserts_and_lookup_is_scoped_to_the_tenant(database: Database) -> None:

@@ -31,10 +31,12 @@ from seatline.dialer.config import default_retries
 from seatline.store.errors import InvalidInput
 
 __all__ = [
+    "AbandonmentRead",
     "AgentIdsBody",
     "AttemptRead",
     "CampaignCreate",
     "CampaignRead",
+    "CampaignSummaryRead",
     "CurrentCallRead",
     "DispositionBody",
     "DncBody",
@@ -261,6 +263,35 @@ class AttemptRead(Output):
     dispositioned_at: dt.datetime | None
     recording_path: str | None
     end_reason: str
+
+
+class AbandonmentRead(Output):
+    """Live answers in (since, until] and how many of them were abandoned, against the cap."""
+
+    since: dt.datetime
+    until: dt.datetime
+    live_answered: int
+    abandoned: int
+    rate: float
+    cap: float
+
+
+class CampaignSummaryRead(Output):
+    """A campaign's figures: leads by state, attempts by outcome, AMD, abandonment, talk."""
+
+    campaign_id: uuid.UUID
+    campaign_name: str
+    leads: dict[str, int]
+    leads_total: int
+    attempts: dict[str, int]  # by outcome; "open" for attempts with none yet
+    attempts_total: int
+    amd: dict[str, int]  # by verdict
+    amd_mean_seconds: float | None
+    abandonment: AbandonmentRead
+    connects: int
+    mean_talk_seconds: float | None
+    mean_wait_seconds: float | None
+    dispositions: dict[str, int]
 
 
 class LeadCard(Output):

@@ -1,4 +1,4 @@
-"""Outbound campaigns: settings, agents, leads, attempts, do-not-call lists and the agent's call.
+"""Outbound campaigns: settings, agents, leads, attempts, summary, do-not-call lists, agent call.
 
 Supervisors and admins manage their tenant's campaigns; an agent sees its own current campaign
 call and sets its disposition (any other attempt answers 404, exactly like one that does not
@@ -11,7 +11,7 @@ import uuid
 from collections.abc import Mapping
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Request, Response
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -21,6 +21,7 @@ from seatline.api.campaign_schemas import (
     AttemptRead,
     CampaignCreate,
     CampaignRead,
+    CampaignSummaryRead,
     CurrentCallRead,
     DispositionBody,
     DncBody,
@@ -37,6 +38,7 @@ from seatline.api.errors import ApiError
 from seatline.api.schemas import patch_of
 from seatline.dialer import DialMode, LeadState
 from seatline.live.bus import EventBus, LiveEvent
+from seatline.store.campaign_report import campaign_summary
 from seatline.store.campaigns import (
     add_dnc,
     campaign_agent_ids,
@@ -83,6 +85,8 @@ Anyone = Annotated[Principal, Depends(require(ALL_ROLES))]
 Operator = Annotated[Principal, Depends(require(frozenset({Role.PLATFORM_ADMIN})))]
 Bus = Annotated[EventBus, Depends(bus_of)]
 DncNumber = Annotated[str, Path(min_length=1, max_length=64)]
+# The abandonment window of a summary; 30 days is the FCC's, 90 covers a quarter's review.
+WindowDays = Annotated[int, Query(ge=1, le=90)]
 
 # The campaign columns a body may set (active is set by start / stop only).
 _SETTINGS = tuple(CampaignCreate.model_fields)
@@ -248,6 +252,17 @@ async def get_attempts(
     return await list_attempts(
         session, who.tenant_id, item_id, limit=paging.limit, offset=paging.offset
     )
+
+
+@router.get(
+    "/{item_id}/summary", response_model=CampaignSummaryRead, summary="Summarise a campaign"
+)
+async def get_summary(
+    item_id: uuid.UUID, session: SessionDep, who: Manager, days: WindowDays = 30
+) -> Any:
+    """Return the campaign's figures, the abandonment rate over the last `days` days."""
+    now = dt.datetime.now(dt.UTC)
+    return await campaign_summary(session, who.tenant_id, item_id, now, dt.timedelta(days=days))
 
 
 def _agent_of(who: Principal) -> uuid.UUID:
