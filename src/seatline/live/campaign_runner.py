@@ -315,10 +315,12 @@ class CampaignRunner:
         self._post(lambda now: AgentReady(now, agent_id))
 
     # -- what the API reports -----------------------------------------------------------
-    def dispositioned(self, call_id: str, code: str, callback_at: float | None) -> None:
+    def dispositioned(self, attempt_id: uuid.UUID, code: str, callback_at: float | None) -> None:
         """The agent set the disposition: close the lead, and end its wrap-up now."""
-        call = self.campaign.calls.get(call_id)
-        if call is None or call_id in self._dispositioned:
+        # By attempt, not by the dialer's call id: a restarted runner numbers calls afresh.
+        call_id = next((c for c, a in self.attempts.items() if a.attempt_id == attempt_id), None)
+        call = self.campaign.calls.get(call_id) if call_id is not None else None
+        if call_id is None or call is None or call_id in self._dispositioned:
             return
         self._dispositioned.add(call_id)  # the bus and the store poll may both report it
         agent_id = call.agent_id

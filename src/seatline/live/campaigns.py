@@ -223,7 +223,7 @@ class CampaignDialers:
             for attempt in await store.undispositioned(session, row.id, list(awaiting)):
                 if attempt.disposition is not None:
                     runner.dispositioned(
-                        awaiting[attempt.id], attempt.disposition, _seconds(attempt.callback_at)
+                        attempt.id, attempt.disposition, _seconds(attempt.callback_at)
                     )
 
     async def _listen(self) -> None:
@@ -241,7 +241,7 @@ class CampaignDialers:
         if event.kind == "Dispositioned":
             callback = data.get("callback_at")
             at = dt.datetime.fromisoformat(callback).timestamp() if callback else None
-            runner.dispositioned(str(data["call_id"]), str(data["code"]), at)
+            runner.dispositioned(uuid.UUID(str(data["attempt_id"])), str(data["code"]), at)
         elif event.kind in ("PreviewAccepted", "PreviewSkipped"):
             dial = event.kind == "PreviewAccepted"
             runner.preview_answered(str(data["agent_id"]), str(data["lead_id"]), dial)
