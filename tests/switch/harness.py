@@ -19,18 +19,26 @@ SCENARIOS = Path(__file__).parent / "scenarios"
 PCAPS = Path("/usr/share/sip-tester")
 
 
+# Ports handed out in this process: a port chosen for a peer that has not bound it yet is
+# free to the kernel, and handing it out twice made two SIPps fight over it (a hung test).
+_HANDED_OUT: set[int] = set()
+
+
 def free_port(kind: int = socket.SOCK_DGRAM) -> int:
-    """A port that is free for UDP and TCP on 127.0.0.1 right now."""
+    """A port that is free for UDP and TCP on 127.0.0.1 right now, never handed out before."""
     while True:
         with socket.socket(socket.AF_INET, kind) as s:
             s.bind(("127.0.0.1", 0))
             port = s.getsockname()[1]
+        if port in _HANDED_OUT:
+            continue
         other = socket.SOCK_STREAM if kind == socket.SOCK_DGRAM else socket.SOCK_DGRAM
         with socket.socket(socket.AF_INET, other) as s:
             try:
                 s.bind(("127.0.0.1", port))
             except OSError:
                 continue
+        _HANDED_OUT.add(port)
         return port
 
 

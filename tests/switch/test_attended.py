@@ -6,6 +6,8 @@ import asyncio
 import secrets
 from urllib.parse import quote
 
+import pytest
+
 from seatline.sip import SipResponse, parse_message
 from seatline.switch import Call
 
@@ -39,7 +41,15 @@ async def test_refer_with_replaces_joins_the_partners(switch: SwitchUnderTest) -
         )
         for number, port in (("7901", switch.sipp_port), ("7902", switch.sipp_uas_port))
     ]
+    deadline = asyncio.get_running_loop().time() + 20
     while len(customers) < 2 or any(c.partner is None for c in customers.values()):
+        if asyncio.get_running_loop().time() > deadline:  # say why rather than hang
+            ended = [
+                (f.result().returncode, f.result().errors[:500])
+                for f in agents + callers
+                if f.done()
+            ]
+            pytest.fail(f"not bridged: customers {sorted(customers)}, SIPp runs ended {ended}")
         await asyncio.sleep(0.05)
     first, second = customers["7901"], customers["7902"]
     referrer = first.partner
