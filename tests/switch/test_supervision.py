@@ -8,6 +8,7 @@ from seatline.switch import Call
 
 from .conftest import SwitchUnderTest, needs_sipp
 from .harness import free_port, run_sipp, start_sipp, until_listening
+from .test_agents import until
 
 pytestmark = [needs_sipp]
 
@@ -29,11 +30,9 @@ async def test_supervisor_listens_then_barges(switch: SwitchUnderTest) -> None:
         run_sipp("uac_pcap.xml", switch.port, switch.sipp_port, "-m", "1", service="7600")
     )
     call = await asyncio.wait_for(customer, 5)
-    while call.partner is None:
-        await asyncio.sleep(0.05)
+    await until(lambda: call.partner is not None)
     monitoring = asyncio.ensure_future(call.monitor(f"sip:sup@127.0.0.1:{sup_port}", "listen"))
-    while call._monitor is None:
-        await asyncio.sleep(0.05)
+    await until(lambda: call._monitor is not None)
     _, agent_call, sup_call = call._monitor
     sent_before = agent_call.media.packets_out
     await asyncio.sleep(0.8)
