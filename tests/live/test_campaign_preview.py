@@ -106,15 +106,21 @@ async def test_preview_dial_skip_hold_and_restart(demo: Demo, tmp_path: Path) ->
         result = await asyncio.wait_for(carrier, 30)  # the person hung up after 5 s
         assert result.returncode == 0, result.errors[:2000]
 
-        # In wrap-up the campaign is changed: it restarts from the store. The agent is given
-        # back as it asked to be (ready), the lead that talked is not called again, and the
-        # next lead is previewed.
+        # In wrap-up the campaign's dialling is changed: it restarts from the store. The agent
+        # is given back as it asked to be (ready), the lead that talked is not called again,
+        # and the next lead is previewed.
         await until(lambda: demo.center.dialers.runner(campaign.id) is not None)
         old_runner = demo.center.dialers.runner(campaign.id)
+        assert old_runner is not None
+        # What the dialer does not use is applied in place: the calls in progress go on.
         async with demo.database.transaction() as session:
             await store.update_campaign(
                 session, demo.tenant_id, campaign.id, {"caller_name": "Renewals Desk"}
             )
+        await until(lambda: old_runner.settings.caller_name == "Renewals Desk")
+        assert demo.center.dialers.runner(campaign.id) is old_runner
+        async with demo.database.transaction() as session:
+            await store.update_campaign(session, demo.tenant_id, campaign.id, {"max_attempts": 5})
         await until(lambda: demo.center.dialers.runner(campaign.id) is not old_runner)
         restarted = demo.center.dialers.runner(campaign.id)
         assert restarted is not None  # and it remembers the person who answered, for the cap

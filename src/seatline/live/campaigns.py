@@ -40,7 +40,7 @@ from seatline.store.models import Lead as StoredLead
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
 
-    from seatline.live.center import ContactCenter
+    from seatline.live.center import ContactCenter, TenantDesk
 
 __all__ = ["CampaignDialers", "campaign_config", "lead_record"]
 
@@ -136,10 +136,18 @@ class CampaignDialers:
             rows = {row.id: row for row in await store.active_campaigns(session)}
             platform, tenants = await store.dnc_lists(session)
             self.dnc.replace(platform, {str(t): numbers for t, numbers in tenants.items()})
-            for campaign_id in list(self.running):
+            for campaign_id, current in list(self.running.items()):
                 row = rows.get(campaign_id)
-                if row is None or row.revision != self.running[campaign_id].revision:
-                    await self.running.pop(campaign_id).runner.stop()
+                if row is not None and row.revision == current.revision:
+                    continue
+                if row is not None and self._same_dialling(row, current.runner):
+                    # Caller ID, message, wrap-up, detection, lead fields (an import touches
+                    # those): applied in place, and the calls in progress go on.
+                    current.revision = row.revision
+                    current.runner.settings = self._settings(row, current.runner.desk)
+                    continue
+                del self.running[campaign_id]  # stopped, deleted, or dialling differently
+                await current.runner.stop()
             for campaign_id, row in rows.items():
                 running = self.running.get(campaign_id)
                 try:
@@ -171,17 +179,7 @@ class CampaignDialers:
         campaign.restore_live_answers(((at.timestamp(), gone) for at, gone in answers), now)
         for agent_id in await store.campaign_agent_ids(session, row.id):
             campaign.add_agent(str(agent_id), now)
-        settings = LiveSettings(
-            campaign_id=row.id,
-            tenant_id=row.tenant_id,
-            tenant_slug=desk.config.slug,
-            name=row.name,
-            caller_id=row.caller_id,
-            caller_name=row.caller_name,
-            wrap_up_seconds=row.wrap_up_seconds,
-            amd=AmdConfig.from_overrides(row.amd or {}),
-            lead_fields=tuple(row.lead_fields or ()),
-        )
+        settings = self._settings(row, desk)
         center = self.center
         runner = CampaignRunner(
             campaign,
@@ -201,6 +199,29 @@ class CampaignDialers:
         self.running[row.id] = _Running(runner, row.revision, cursor)
         runner.start()
         log.info("campaign %s started with %d open leads", row.name, len(records))
+
+    @staticmethod
+    def _same_dialling(row: StoredCampaign, runner: CampaignRunner) -> bool:
+        """Whether the stored settings leave the dialer's own configuration as it runs."""
+        try:
+            return campaign_config(row) == runner.campaign.config
+        except Exception:
+            return False  # a setting the dialer refuses: the restart reports it
+
+    @staticmethod
+    def _settings(row: StoredCampaign, desk: TenantDesk) -> LiveSettings:
+        """The live side's settings of a stored campaign."""
+        return LiveSettings(
+            campaign_id=row.id,
+            tenant_id=row.tenant_id,
+            tenant_slug=desk.config.slug,
+            name=row.name,
+            caller_id=row.caller_id,
+            caller_name=row.caller_name,
+            wrap_up_seconds=row.wrap_up_seconds,
+            amd=AmdConfig.from_overrides(row.amd or {}),
+            lead_fields=tuple(row.lead_fields or ()),
+        )
 
     async def _feed(self, session: AsyncSession, row: StoredCampaign, running: _Running) -> None:
         """Hand a running campaign its new leads and agents and the API's dispositions."""
