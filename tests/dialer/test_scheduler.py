@@ -135,3 +135,15 @@ def test_changed_leads_are_reported_once_for_the_driver_to_save() -> None:
     assert scheduler.take_changed() == []
     scheduler.attempt_ended(record, AttemptOutcome.BUSY, T0 + 3)
     assert scheduler.take_changed() == ["x"]
+
+
+def test_a_pending_lead_takes_a_corrected_number_a_dialled_one_does_not() -> None:
+    scheduler = _scheduler()
+    scheduler.add([Lead("x", "+15551112222"), Lead("y", "+15553334444")], T0)
+    record = scheduler.take(T0)
+    assert record is not None and record.lead.lead_id == "x"
+    scheduler.dialled(record, T0)
+    assert not scheduler.update(Lead("x", "+15559990000"))
+    assert scheduler.update(Lead("y", "+15559990000", "Europe/Berlin"))
+    assert scheduler.record("y").lead == Lead("y", "+15559990000", "Europe/Berlin")
+    assert scheduler.record("x").lead.number == "+15551112222"

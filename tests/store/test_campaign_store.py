@@ -250,8 +250,13 @@ async def test_reimport_updates_pending_leads_only(database: Database) -> None:
         "c5,+49 30 5555556,UTC,west\n"
         "c9,+49 30 9999999,UTC,north\n"
     )
+    async with database.sessions() as session:
+        before = (await get_campaign(session, tenant.id, campaign.id)).revision
     result = await import_text(database, campaign, again)
     assert (result.added, result.updated, result.skipped, result.errors) == (1, 1, 1, [])
+    async with database.sessions() as session:
+        # A running dialer re-reads its pending leads when the campaign's revision moves.
+        assert (await get_campaign(session, tenant.id, campaign.id)).revision != before
     leads = await leads_by_id(database, campaign)
     assert (leads["c1"].number, leads["c1"].timezone, leads["c1"].fields) == (
         "+49 30 1111112",

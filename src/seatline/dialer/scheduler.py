@@ -141,6 +141,15 @@ class LeadScheduler:
         dues = [heap[0][0] for heap in (self._callbacks, self._queue) if heap]
         return min(dues) if dues else None
 
+    def update(self, lead: Lead) -> bool:
+        """Take a corrected number or zone of a lead not being dialled; False if it is."""
+        record = self.record(lead.lead_id)
+        if record.state is not LeadState.PENDING:
+            return False
+        if record.lead != lead:
+            record.lead = lead
+        return True
+
     def touched(self, record: LeadRecord) -> None:
         """Note a change made to a lead outside the scheduler (shown to an agent)."""
         self.changed.add(record.lead.lead_id)

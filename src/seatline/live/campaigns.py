@@ -145,6 +145,7 @@ class CampaignDialers:
                     # those): applied in place, and the calls in progress go on.
                     current.revision = row.revision
                     current.runner.settings = self._settings(row, current.runner.desk)
+                    await self._reread_pending(session, row, current.runner)
                     continue
                 del self.running[campaign_id]  # stopped, deleted, or dialling differently
                 await current.runner.stop()
@@ -199,6 +200,18 @@ class CampaignDialers:
         self.running[row.id] = _Running(runner, row.revision, cursor)
         runner.start()
         log.info("campaign %s started with %d open leads", row.name, len(records))
+
+    @staticmethod
+    async def _reread_pending(
+        session: AsyncSession, row: StoredCampaign, runner: CampaignRunner
+    ) -> None:
+        """Take re-imported numbers, zones and fields of leads not yet being dialled."""
+        scheduler = runner.campaign.scheduler
+        for lead in await store.open_leads(session, row.id):
+            lead_id = str(lead.id)
+            known = lead_id in scheduler.records
+            if known and scheduler.update(Lead(lead_id, lead.number, lead.timezone)):
+                runner.leads[lead_id] = lead  # the fields the agent will see
 
     @staticmethod
     def _same_dialling(row: StoredCampaign, runner: CampaignRunner) -> bool:

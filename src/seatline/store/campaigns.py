@@ -39,7 +39,15 @@ from seatline.store.campaign_settings import (
 from seatline.store.dnc import add_dnc, dnc_lists, list_dnc, remove_dnc
 from seatline.store.errors import InvalidInput
 from seatline.store.lead_csv import RowError, parse_lead_csv
-from seatline.store.models import Agent, CallAttempt, Campaign, CampaignAgent, DoNotCallEntry, Lead
+from seatline.store.models import (
+    Agent,
+    CallAttempt,
+    Campaign,
+    CampaignAgent,
+    DoNotCallEntry,
+    Lead,
+    new_revision,
+)
 from seatline.store.repo import (
     MAX_BATCH,
     create_owned,
@@ -292,6 +300,10 @@ async def import_leads(
     new_columns = [name for name in parsed.columns if name not in known]
     if new_columns:
         campaign.lead_fields = known + new_columns
+    if result.updated:
+        # A running dialer notices the campaign's revision and re-reads its pending leads.
+        campaign.revision = new_revision()
+    if new_columns or result.updated:
         await flush_or_conflict(session)
     return result
 
