@@ -7,12 +7,14 @@ import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import sqlalchemy as sa
 
 from seatline.demo import seed_demo
 from seatline.live.center import ContactCenter
 from seatline.routing import AgentState
+from seatline.store import campaigns
 from seatline.store.db import Database
 from seatline.store.enums import TrunkDirection
 from seatline.store.migrate import upgrade
@@ -51,6 +53,19 @@ class Demo:
                     outbound_prefixes=prefixes,
                 )
             )
+
+    async def start_campaign(
+        self, settings: dict[str, Any], leads_csv: str, extensions: list[str]
+    ) -> uuid.UUID:
+        """Store an around-the-clock campaign with these leads and agents, and start it."""
+        always = {"window_start": 0, "window_end": 24 * 60, "window_days": list(range(1, 8))}
+        async with self.database.transaction() as session:
+            campaign = await campaigns.create_campaign(session, self.tenant_id, always | settings)
+            await campaigns.import_leads(session, self.tenant_id, campaign.id, leads_csv)
+            agents = [uuid.UUID(self.agents[e]) for e in extensions]
+            await campaigns.set_campaign_agents(session, self.tenant_id, campaign.id, agents)
+            campaign.active = True
+        return campaign.id
 
     async def stored(self, extension: str) -> tuple[bool, str | None]:
         """The agent's readiness in the store."""

@@ -36,6 +36,7 @@ from .demo_center import Demo, running_demo
 pytestmark = [needs_sipp, needs_baresip]
 
 DOMAIN = "demo.seatline.test"
+LEAD = "number\n+15550010001\n"
 # Carrier behaviour → (number prefix its trunk routes, calls it must see).
 CARRIERS = {
     "person": ("+1555001", 1),
@@ -266,26 +267,9 @@ async def test_an_agent_without_a_phone_costs_the_person_a_message_not_silence(
     try:
         await until_listening(port)
         await line.add_carrier("carrier", port, ["+1555"])
-        async with line.database.transaction() as session:
-            campaign = await store.create_campaign(
-                session,
-                line.tenant_id,
-                {
-                    "name": "winback",
-                    "mode": "progressive",
-                    "caller_id": "+4930555000",
-                    "caller_name": "Demo Energy",
-                    "window_start": 0,
-                    "window_end": 24 * 60,
-                    "window_days": [1, 2, 3, 4, 5, 6, 7],
-                },
-            )
-            await store.import_leads(session, line.tenant_id, campaign.id, "number\n+15550010001\n")
-            # 1004 is logged in and ready in the demo but has no phone registered.
-            await store.set_campaign_agents(
-                session, line.tenant_id, campaign.id, [uuid.UUID(line.agents["1004"])]
-            )
-            campaign.active = True
+        settings = {"name": "winback", "mode": "progressive", "caller_name": "Demo Energy"}
+        # 1004 is logged in and ready in the demo but has no phone registered.
+        await line.start_campaign(settings | {"caller_id": "+4930555000"}, LEAD, ["1004"])
         result = await asyncio.wait_for(carrier, 40)  # the switch hangs up after the message
         assert result.returncode == 0, result.errors[:2000]
 
@@ -337,27 +321,12 @@ async def test_stopping_a_campaign_cancels_its_ringing_calls_and_keeps_the_lead(
     try:
         await until_listening(port)
         await line.add_carrier("carrier", port, ["+1555"])
-        async with line.database.transaction() as session:
-            campaign = await store.create_campaign(
-                session,
-                line.tenant_id,
-                {
-                    "name": "late",
-                    "mode": "progressive",
-                    "window_start": 0,
-                    "window_end": 24 * 60,
-                    "window_days": [1, 2, 3, 4, 5, 6, 7],
-                },
-            )
-            await store.import_leads(session, line.tenant_id, campaign.id, "number\n+15550040001\n")
-            await store.set_campaign_agents(
-                session, line.tenant_id, campaign.id, [uuid.UUID(line.agents["1001"])]
-            )
-            campaign.active = True
+        settings = {"name": "late", "mode": "progressive"}
+        campaign_id = await line.start_campaign(settings, LEAD, ["1001"])
         await until(lambda: line.state("1001") == (AgentState.NOT_READY, "outbound late"))
         await asyncio.sleep(1.0)  # ringing
         async with line.database.transaction() as session:
-            await store.update_campaign(session, line.tenant_id, campaign.id, {"active": False})
+            await store.update_campaign(session, line.tenant_id, campaign_id, {"active": False})
         # The carrier sees the CANCEL; the agent is free for inbound calls again.
         result = await asyncio.wait_for(carrier, 20)
         assert result.returncode == 0, result.errors[:2000]

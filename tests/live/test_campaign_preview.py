@@ -64,26 +64,10 @@ async def test_preview_dial_skip_hold_and_restart(demo: Demo, tmp_path: Path) ->
         await phone.start()
         await phone.wait_registered()
         await demo.add_carrier("carrier", port, ["+1555"])
-        async with demo.database.transaction() as session:
-            campaign = await store.create_campaign(
-                session,
-                demo.tenant_id,
-                {
-                    "name": "renewals",
-                    "mode": "preview",
-                    "window_start": 0,
-                    "window_end": 24 * 60,
-                    "window_days": [1, 2, 3, 4, 5, 6, 7],
-                    "wrap_up_seconds": 120.0,
-                },
-            )
-            csv = "id,number,name\nfirst,+15550010001,Ada\nsecond,+15550010002,Grace\n"
-            await store.import_leads(session, demo.tenant_id, campaign.id, csv)
-            await store.set_campaign_agents(
-                session, demo.tenant_id, campaign.id, [uuid.UUID(agent_id)]
-            )
-            campaign.active = True
-        campaign_id = str(campaign.id)
+        settings = {"name": "renewals", "mode": "preview", "wrap_up_seconds": 120.0}
+        csv = "id,number,name\nfirst,+15550010001,Ada\nsecond,+15550010002,Grace\n"
+        campaign = await demo.start_campaign(settings, csv, ["1003"])
+        campaign_id = str(campaign)
 
         def shown(kind: str) -> list[LiveEvent]:
             return [e for e in events if e.kind == kind and e.data["agent_id"] == agent_id]
@@ -109,20 +93,20 @@ async def test_preview_dial_skip_hold_and_restart(demo: Demo, tmp_path: Path) ->
         # In wrap-up the campaign's dialling is changed: it restarts from the store. The agent
         # is given back as it asked to be (ready), the lead that talked is not called again,
         # and the next lead is previewed.
-        await until(lambda: demo.center.dialers.runner(campaign.id) is not None)
-        old_runner = demo.center.dialers.runner(campaign.id)
+        await until(lambda: demo.center.dialers.runner(campaign) is not None)
+        old_runner = demo.center.dialers.runner(campaign)
         assert old_runner is not None
         # What the dialer does not use is applied in place: the calls in progress go on.
         async with demo.database.transaction() as session:
             await store.update_campaign(
-                session, demo.tenant_id, campaign.id, {"caller_name": "Renewals Desk"}
+                session, demo.tenant_id, campaign, {"caller_name": "Renewals Desk"}
             )
         await until(lambda: old_runner.settings.caller_name == "Renewals Desk")
-        assert demo.center.dialers.runner(campaign.id) is old_runner
+        assert demo.center.dialers.runner(campaign) is old_runner
         async with demo.database.transaction() as session:
-            await store.update_campaign(session, demo.tenant_id, campaign.id, {"max_attempts": 5})
-        await until(lambda: demo.center.dialers.runner(campaign.id) is not old_runner)
-        restarted = demo.center.dialers.runner(campaign.id)
+            await store.update_campaign(session, demo.tenant_id, campaign, {"max_attempts": 5})
+        await until(lambda: demo.center.dialers.runner(campaign) is not old_runner)
+        restarted = demo.center.dialers.runner(campaign)
         assert restarted is not None  # and it remembers the person who answered, for the cap
         assert (restarted.campaign.abandons.answered, restarted.campaign.abandon_rate) == (1, 0.0)
         await until(lambda: len(shown("LeadPreview")) == 2, timeout=10)
