@@ -18,6 +18,7 @@ from seatline.store.campaigns import (
     create_campaign,
     current_attempt,
     delete_campaign,
+    dispositioned_among,
     dnc_lists,
     get_campaign,
     import_leads,
@@ -30,7 +31,6 @@ from seatline.store.campaigns import (
     remove_dnc,
     set_campaign_agents,
     set_disposition,
-    undispositioned,
     update_attempt,
     update_campaign,
     update_lead,
@@ -417,7 +417,7 @@ async def test_disposition_rules(database: Database) -> None:
         with pytest.raises(InvalidInput, match="code"):
             await set_disposition(session, tenant.id, attempt.id, " ", consent=True, now=NOW)
     async with database.sessions() as session:
-        assert await undispositioned(session, campaign.id, [attempt.id]) == []
+        assert await dispositioned_among(session, campaign.id, [attempt.id]) == []
         found = await current_attempt(session, tenant.id, agent.id)
     assert found is not None and (found[0].id, found[1].id) == (attempt.id, lead.id)
     async with database.transaction() as session:
@@ -437,7 +437,7 @@ async def test_disposition_rules(database: Database) -> None:
                 session, tenant.id, attempt.id, "completed", consent=True, now=NOW
             )
     async with database.sessions() as session:
-        polled = await undispositioned(session, campaign.id, [attempt.id, unbridged.id])
+        polled = await dispositioned_among(session, campaign.id, [attempt.id, unbridged.id])
         assert await current_attempt(session, tenant.id, agent.id) is None
     assert [(a.id, a.dispositioned_at) for a in polled] == [(attempt.id, NOW)]
 

@@ -322,7 +322,7 @@ async def post_preview_skip(
 
 @calls_router.get("/current", response_model=CurrentCallRead, summary="The agent's campaign call")
 async def get_current_call(session: SessionDep, who: Anyone) -> Any:
-    """Return the caller's agent's bridged, undispositioned campaign call with its lead."""
+    """Return the caller's agent's bridged campaign call, not yet dispositioned, with its lead."""
     found = await current_attempt(session, who.tenant_id, who.agent_id) if who.agent_id else None
     if found is None:
         raise NotFound("no current campaign call")

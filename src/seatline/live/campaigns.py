@@ -254,7 +254,7 @@ class CampaignDialers:
             runner.add_agent(str(agent_id))
         awaiting = runner.awaiting_disposition()
         if awaiting:
-            for attempt in await store.undispositioned(session, row.id, list(awaiting)):
+            for attempt in await store.dispositioned_among(session, row.id, list(awaiting)):
                 if attempt.disposition is not None:
                     runner.dispositioned(
                         attempt.id, attempt.disposition, _seconds(attempt.callback_at)

@@ -23,11 +23,11 @@ from seatline.store.repo import MAX_BATCH, flush_or_conflict
 
 __all__ = [
     "current_attempt",
+    "dispositioned_among",
     "insert_attempt",
     "list_attempts",
     "live_answers",
     "set_disposition",
-    "undispositioned",
     "update_attempt",
 ]
 
@@ -156,7 +156,7 @@ async def set_disposition(
     return attempt
 
 
-async def undispositioned(
+async def dispositioned_among(
     session: AsyncSession, campaign_id: uuid.UUID, attempt_ids: Sequence[uuid.UUID]
 ) -> list[CallAttempt]:
     """Of these attempts, return those whose disposition is set now (the dialer's wrap-up poll)."""

@@ -23,11 +23,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from seatline.dialer import LeadState
 from seatline.store.call_attempts import (
     current_attempt,
+    dispositioned_among,
     insert_attempt,
     list_attempts,
     live_answers,
     set_disposition,
-    undispositioned,
     update_attempt,
 )
 from seatline.store.campaign_settings import (
@@ -76,6 +76,7 @@ __all__ = [
     "create_campaign",
     "current_attempt",
     "delete_campaign",
+    "dispositioned_among",
     "dnc_lists",
     "get_campaign",
     "import_leads",
@@ -89,7 +90,6 @@ __all__ = [
     "remove_dnc",
     "set_campaign_agents",
     "set_disposition",
-    "undispositioned",
     "update_attempt",
     "update_campaign",
     "update_lead",
