@@ -24,7 +24,7 @@ _Entry = tuple[float, int, str]  # due, sequence (FIFO among equals), lead id
 
 # States a lead is only in while a call or a preview is in progress: a restored lead found in
 # one of them was cut off by a restart, and no driver holds its call any more.
-_IN_PROGRESS = frozenset({LeadState.PREVIEWING, LeadState.DIALING, LeadState.CONNECTED})
+_IN_PROGRESS = frozenset({LeadState.PREVIEWING, LeadState.DIALING})
 
 
 class LeadScheduler:
@@ -78,6 +78,12 @@ class LeadScheduler:
         )
         self.records[lead_id] = restored
         self.changed.add(lead_id)  # the driver compares it with what it saved
+        if restored.state is LeadState.CONNECTED:
+            # Saved mid-conversation: the person talked to an agent, so the lead is finished
+            # (a disposition may still reach the attempt's record), never dialled again.
+            restored.state = LeadState.DONE
+            restored.disposition = restored.disposition or "connected"
+            return
         if restored.state in _IN_PROGRESS:
             # The cut-off dial was counted; the lead gets another unless that was its last.
             restored.state = LeadState.PENDING

@@ -72,25 +72,17 @@ def campaign_config(row: StoredCampaign) -> CampaignConfig:
 
 
 def lead_record(row: StoredLead, now: float) -> LeadRecord:
-    """A stored lead with its history, as the dialer keeps it.
-
-    A lead saved mid-conversation has talked to an agent: it is finished, not dialled again
-    (its disposition may still arrive through the API, onto the attempt).
-    """
+    """A stored lead with its history, as the dialer keeps it."""
     due = _seconds(row.due_at)
-    state = LeadState(row.state)
-    disposition = row.disposition
-    if state is LeadState.CONNECTED:
-        state, disposition = LeadState.DONE, disposition or "connected"
     return LeadRecord(
         Lead(str(row.id), row.number, row.timezone),
-        state=state,
+        state=LeadState(row.state),
         attempts=row.attempts,
         outcomes=Counter({AttemptOutcome(k): int(v) for k, v in (row.outcomes or {}).items()}),
         last_dial=_seconds(row.last_dial_at),
         due=now if due is None else due,
         callback_at=_seconds(row.callback_at),
-        disposition=disposition,
+        disposition=row.disposition,
     )
 
 
