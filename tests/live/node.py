@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from switch.harness import free_port
+from switch.harness import Baresip, free_port
 
 SEATLINE = [sys.executable, "-c", "from seatline.cli import main; main()"]
 
@@ -50,6 +50,18 @@ class Node:
             except OSError:
                 await asyncio.sleep(0.2)
         pytest.fail(f"seatline up did not come up: {self.log()}")
+
+    def phone(self, workdir: Path, extension: str) -> Baresip:
+        """A baresip phone (not started) for a demo agent, registering to this node."""
+        workdir.mkdir()
+        return Baresip(
+            workdir,
+            extension,
+            f"demo-{extension}",
+            "demo.seatline.test",
+            self.sip,
+            proxy=f"127.0.0.1:{self.sip}",
+        )
 
     def log(self) -> str:
         """The node's output so far."""

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from switch.conftest import needs_baresip, needs_sipp
-from switch.harness import Baresip, free_media_port, free_port, run_sipp, until_listening
+from switch.harness import free_media_port, free_port, run_sipp, until_listening
 
 from .carrier import carrier_scenario, person_pcap
 from .node import Node
@@ -32,15 +32,7 @@ async def test_a_campaign_set_up_over_http_reaches_the_agent(tmp_path: Path) -> 
     carrier = asyncio.ensure_future(
         run_sipp(scenario, node.sip, port, "-m", "1", media_port=free_media_port())
     )
-    (tmp_path / "cleo").mkdir()
-    phone = Baresip(
-        tmp_path / "cleo",
-        "1003",
-        "demo-1003",
-        "demo.seatline.test",
-        node.sip,
-        proxy=f"127.0.0.1:{node.sip}",
-    )
+    phone = node.phone(tmp_path / "cleo", "1003")
 
     async def call(method: str, path: str, token: str, body: object = None, **kw: str) -> Any:
         return await asyncio.to_thread(node.send, method, path, token, body, **kw)

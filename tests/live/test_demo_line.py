@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from switch.conftest import needs_baresip, needs_sipp
-from switch.harness import Baresip, free_port, run_sipp
+from switch.harness import free_port, run_sipp
 from switch.test_agents import channel_rms
 
 from .callers import keys_scenario
@@ -29,15 +29,7 @@ async def test_demo_menu_reaches_the_agent_and_the_record_survives_kill_9(
     node = Node(tmp_path / "data")
     (tmp_path / "data").mkdir()
     await node.start(demo=True)
-    (tmp_path / "cleo").mkdir()
-    phone = Baresip(
-        tmp_path / "cleo",
-        "1003",
-        "demo-1003",
-        "demo.seatline.test",
-        node.sip,
-        proxy=f"127.0.0.1:{node.sip}",
-    )
+    phone = node.phone(tmp_path / "cleo", "1003")
     try:
         await phone.start()
         await phone.wait_registered()
