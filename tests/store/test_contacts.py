@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import secrets
 import shutil
 import signal
 import subprocess
@@ -37,16 +36,15 @@ from seatline.store.enums import (
 from seatline.store.errors import InvalidReference, NotFound
 from seatline.store.models import Contact, ContactLeg, Disposition, Tenant
 
+from . import helpers
+
 T0 = dt.datetime(2026, 11, 29, 9, 0, tzinfo=dt.UTC)
 
 
 async def make_tenant(database: Database) -> Tenant:
-    """Create a tenant with a unique slug and one disposition, 'sale'."""
-    slug = f"t{secrets.token_hex(4)}"
+    """Create a tenant with one disposition, 'sale'."""
+    tenant = await helpers.make_tenant(database)
     async with database.transaction() as session:
-        tenant = Tenant(name=slug, slug=slug, seat_count=2, sip_domain=f"{slug}.example")
-        session.add(tenant)
-        await session.flush()
         session.add(Disposition(tenant_id=tenant.id, code="sale"))
     return tenant
 
