@@ -94,6 +94,12 @@ class Settings(BaseSettings):
     trunk_refresh_seconds: float = Field(
         5.0, gt=0, le=3600, description="How often the switch checks the store for trunk changes."
     )
+    trunk_source_max_prefix_v4: int = Field(
+        24, ge=8, le=32, description="Widest IPv4 network an inbound trunk may trust (prefix)."
+    )
+    trunk_source_max_prefix_v6: int = Field(
+        64, ge=16, le=128, description="Widest IPv6 network an inbound trunk may trust (prefix)."
+    )
 
     @field_validator("log_level", mode="before")
     @classmethod

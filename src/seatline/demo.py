@@ -206,13 +206,14 @@ async def _seed(session: AsyncSession, today: dt.date) -> None:
     for code, label in (("resolved", "Resolved"), ("callback", "Call back"), ("sale", "Sale")):
         session.add(Disposition(tenant_id=tid, code=code, label=label))
     # A lab trunk so a SIP tester on this machine (e.g. `sipp -sn uac -s 9000 127.0.0.1:5060`)
-    # may call in without digest; loopback only, so the demo trusts nobody on the network.
+    # may call in without digest; 127.0.0.1 only, so the demo trusts nobody on the network
+    # (nor another loopback address a test uses as a stranger).
     session.add(
         Trunk(
             tenant_id=tid,
             name="local-lab",
             direction=TrunkDirection.INBOUND,
-            match_source="127.0.0.0/8",
+            match_source="127.0.0.1",
         )
     )
     await session.flush()

@@ -61,6 +61,7 @@ def trunk_config(trunk: TrunkInfo) -> TrunkConfig:
         outbound_password=trunk.password,
         outbound_prefixes=trunk.outbound_prefixes if outbound else (),
         tenant_id=str(trunk.tenant_id),
+        shared_with=trunk.shared_with if outbound else (),
     )
 
 

@@ -18,7 +18,7 @@ World = Any  # the conftest's World
 async def test_prefixes_are_stored_shown_and_reach_the_switch_config(
     client: httpx.AsyncClient, tenant_a: World, database: Database
 ) -> None:
-    headers = tenant_a.headers(Role.TENANT_ADMIN)
+    headers = tenant_a.headers(Role.PLATFORM_ADMIN)  # inbound matching is the operator's
     body = {
         "name": "de-out",
         "direction": "both",
@@ -56,7 +56,7 @@ async def test_an_inbound_trunk_never_routes_out_even_with_prefixes(
         "match_source": "192.0.2.11",
         "outbound_prefixes": ["+33"],
     }
-    headers = tenant_a.headers(Role.TENANT_ADMIN)
+    headers = tenant_a.headers(Role.PLATFORM_ADMIN)
     assert (await client.post("/api/trunks", json=body, headers=headers)).status_code == 201
     async with database.sessions() as session:
         stored = {trunk.name: trunk for trunk in await list_trunks(session, tenant_a.tenant.id)}

@@ -41,8 +41,12 @@ class Demo:
         return agent.state, agent.reason
 
     async def add_carrier(self, name: str, port: int, prefixes: list[str]) -> None:
-        """Store an outbound trunk sending numbers with `prefixes` to a carrier SIPp on `port`."""
+        """Store an outbound trunk sending numbers with `prefixes` to a carrier SIPp on `port`,
+        and let the tenant dial those numbers (the operator's dial rules)."""
         async with self.database.transaction() as session:
+            tenant = await session.get(Tenant, self.tenant_id)
+            assert tenant is not None
+            tenant.dial_allowed = sorted({*tenant.dial_allowed, *(p + "*" for p in prefixes)})
             session.add(
                 Trunk(
                     tenant_id=self.tenant_id,

@@ -51,6 +51,11 @@ async def test_a_campaign_set_up_over_http_reaches_the_agent(tmp_path: Path) -> 
             "outbound_prefixes": ["+1555"],
         }
         await call("POST", "/api/trunks", boss, trunk)
+        # The operator lets the tenant dial those numbers (nothing leaves without its rules).
+        operator = await asyncio.to_thread(node.login, "platform@demo", "demo-platform")
+        (tenant,) = await asyncio.to_thread(node.get, "/api/tenants", operator)
+        rules = {"dial_allowed": ["+1555*"]}
+        await call("PATCH", f"/api/tenants/{tenant['id']}", operator, rules)
         agents = await asyncio.to_thread(node.get, "/api/agents", boss)
         cleo = next(a["id"] for a in agents if a["extension"] == "1003")
         body = {

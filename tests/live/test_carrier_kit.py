@@ -161,7 +161,7 @@ async def finished(run: asyncio.Future[SippResult]) -> SippResult:
 
 async def dial(switch: SwitchUnderTest) -> tuple[Call, Listener]:
     """Dial NUMBER out through the carrier trunk, with a detector listening to what comes back."""
-    call = await outbound.dial(switch.service.core, NUMBER)
+    call = await outbound.dial(switch.service.core, NUMBER, tenant_id="")
     listener = Listener()
     call.media.taps.append(listener)
     return call, listener

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 import pytest
 
+from seatline.guard.outbound import DialScope
 from seatline.switch import (
     Call,
     CallRouter,
@@ -52,7 +53,12 @@ async def switch() -> AsyncIterator[SwitchUnderTest]:
         "sipp", inbound_addresses=(f"127.0.0.1:{sipp_port}", f"127.0.0.1:{sipp_uas_port}")
     )
     config = SwitchConfig(
-        domain=DOMAIN, trunks=(trunk,), ban_max_failures=5, ban_window=60, ban_seconds=60
+        domain=DOMAIN,
+        trunks=(trunk,),
+        ban_max_failures=5,
+        ban_window=60,
+        ban_seconds=60,
+        scopes=(DialScope.lab(),),  # calls with no tenant dial anything: a switch on its own
     )
     router = CallRouter()
     credentials = StaticCredentials()

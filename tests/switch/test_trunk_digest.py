@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from seatline.guard.outbound import DialScope
 from seatline.switch import (
     Call,
     CallRouter,
@@ -28,7 +29,9 @@ async def carrier_switch() -> AsyncIterator[tuple[SwitchService, list[Call]]]:
     trunk = TrunkConfig(
         "carrier-trunk", inbound_username="carrier", inbound_password="trunk-pass", tenant_id="t1"
     )
-    config = SwitchConfig(domain=DOMAIN, trunks=(trunk,), ban_max_failures=50)
+    config = SwitchConfig(
+        domain=DOMAIN, trunks=(trunk,), ban_max_failures=50, scopes=(DialScope.lab(),)
+    )
     credentials = StaticCredentials()
     credentials.add(DOMAIN, "alice", "alice-pass", agent_id="agent-alice")
     service = SwitchService(config, CallRouter(), credentials)

@@ -15,6 +15,7 @@ from seatline.api import (
     health,
     lookups,
     tenants,
+    trunks,
     users,
 )
 from seatline.api.crud import crud_router
@@ -55,7 +56,7 @@ def create_app(settings: Settings, database: Database, bus: EventBus | None = No
     )
     routers = [auth.router, tenants.router, users.router, agents.router, health.router]
     routers += [flows.router, contacts.router, lookups.router, events.router]
-    routers += [campaigns.router, campaigns.calls_router]
+    routers += [campaigns.router, campaigns.calls_router, trunks.router]
     routers += [campaigns.dnc_router, campaigns.platform_dnc_router]
     routers += [crud_router(resource) for resource in RESOURCES]
     for router in routers:

@@ -27,7 +27,7 @@ from seatline.store.repo import (
     update_owned,
 )
 
-__all__ = ["Page", "Resource", "crud_router"]
+__all__ = ["Page", "PageDep", "Resource", "crud_router", "revalidate"]
 
 
 @dataclass(frozen=True)
@@ -66,7 +66,8 @@ class Resource:
     revalidate_patch: bool = False
 
 
-def _revalidate(create: type[Input], row: TenantOwned, values: dict[str, Any]) -> None:
+def revalidate(create: type[Input], row: TenantOwned, values: dict[str, Any]) -> None:
+    """Check the create model's rules on `row` as `values` would leave it (422 if broken)."""
     merged = {name: getattr(row, name) for name in create.model_fields if hasattr(row, name)}
     merged.update(values)
     try:
@@ -117,7 +118,7 @@ def crud_router(resource: Resource) -> APIRouter:
         row = await get_owned(session, model, who.tenant_id, item_id)
         values = body.model_dump(exclude_unset=True)  # type: ignore[attr-defined]
         if resource.revalidate_patch:
-            _revalidate(Create, row, values)
+            revalidate(Create, row, values)
         await _check_references(session, resource, who.tenant_id, values)
         row = await update_owned(session, row, values)
         await commit(session)

@@ -1,6 +1,7 @@
 """The plain tenant-owned resources, declared once and served by the CRUD router factory.
 
-Flows have their own router (api.flows) because they keep a version history.
+Flows have their own router (api.flows) because they keep a version history; trunks
+(api.trunks) because inbound trust and sharing are the operator's.
 """
 
 from seatline.api.crud import Resource
@@ -19,8 +20,6 @@ from seatline.api.schemas import (
     QueueRead,
     SkillCreate,
     SkillRead,
-    TrunkCreate,
-    TrunkRead,
 )
 from seatline.store.enums import Role
 from seatline.store.models import (
@@ -32,7 +31,6 @@ from seatline.store.models import (
     Queue,
     ReasonCode,
     Skill,
-    Trunk,
 )
 
 __all__ = ["RESOURCES"]
@@ -58,5 +56,4 @@ RESOURCES = (
     # Agents pick reason codes and dispositions on their desktop, so they may read them.
     Resource("reason-codes", ReasonCode, CodeCreate, CodeRead, read_roles=ALL_ROLES),
     Resource("dispositions", Disposition, CodeCreate, CodeRead, read_roles=ALL_ROLES),
-    Resource("trunks", Trunk, TrunkCreate, TrunkRead, revalidate_patch=True),
 )

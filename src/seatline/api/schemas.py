@@ -19,6 +19,7 @@ from pydantic import (
     Field,
     StringConstraints,
     create_model,
+    field_validator,
     model_validator,
 )
 
@@ -116,6 +117,9 @@ def _dial_pattern(value: str) -> str:
             f"a dial pattern is a number or a prefix ending in '*' (like '+4930*'), not {value!r}"
         )
     return value
+
+
+_HOST = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9.-]{0,253}[A-Za-z0-9])?|\[[0-9A-Fa-f:.]{2,45}\]")
 
 
 def _unique_prefixes(values: list[str]) -> list[str]:
@@ -449,6 +453,16 @@ class TrunkCreate(Input):
     password: Annotated[str, StringConstraints(max_length=256)] | None = None
     # Dialled numbers starting with one of these leave through this trunk (outbound only).
     outbound_prefixes: DialPrefixes = Field(default_factory=list)
+    # Operator only: other tenants that may dial out through this trunk.
+    shared_with: list[uuid.UUID] = Field(default_factory=list, max_length=1000)
+
+    @field_validator("outbound_host")
+    @classmethod
+    def _host_name(cls, value: str | None) -> str | None:
+        # The host lands in Request-URIs: a name or an IP literal, never URI syntax.
+        if value is not None and not _HOST.fullmatch(value):
+            raise ValueError(f"{value!r} is not a host name or IP address")
+        return value
 
     @model_validator(mode="after")
     def _usable(self) -> TrunkCreate:
@@ -473,6 +487,7 @@ class TrunkRead(Output):
     outbound_port: int
     username: str | None
     outbound_prefixes: list[str]
+    shared_with: list[str]
 
 
 class LoginBody(Input):

@@ -12,6 +12,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from seatline.guard.outbound import DialRules as DialRules  # re-exported: flows name it here
+
 from .expressions import Expression, Template
 
 Value = str | int | float | bool | None
@@ -277,24 +279,3 @@ class Flow:
     start: str
     nodes: Mapping[str, Node]
     description: str = ""
-
-
-@dataclass(frozen=True, slots=True)
-class DialRules:
-    """Which external numbers a tenant's flows may transfer to: patterns like '+4930*'."""
-
-    allowed: tuple[str, ...] = ()
-    denied: tuple[str, ...] = ()
-
-    def allows(self, number: str) -> bool:
-        """Whether `number` matches an allowed pattern and no denied one."""
-        return any(_matches(p, number) for p in self.allowed) and not any(
-            _matches(p, number) for p in self.denied
-        )
-
-
-def _matches(pattern: str, number: str) -> bool:
-    # A trailing '*' is a prefix rule; anything else must match the whole number.
-    if pattern.endswith("*"):
-        return number.startswith(pattern[:-1])
-    return number == pattern

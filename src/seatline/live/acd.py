@@ -441,7 +441,11 @@ class LiveAcd:
         core = waiting.core if waiting.core is not None else waiting.call.core
         try:
             agent_call, status = await ring(
-                core, f"agent:{agent_id}", waiting.callback_number, RING_LIMIT
+                core,
+                f"agent:{agent_id}",
+                waiting.callback_number,
+                RING_LIMIT,
+                tenant_id=waiting.call.tenant_id,
             )
         finally:
             if waiting.rings.get(agent_id) is asyncio.current_task():

@@ -357,7 +357,13 @@ class CampaignRunner:
             # The ringing is a task of its own: cancelling it (the dialer gave up) never loses
             # a leg that answered in the same instant, which `_dial` then hangs up.
             attempt.ringing = self._loop.create_task(
-                ring(self.core, decision.number, self.settings.caller_id, timeout=ring_for)
+                ring(
+                    self.core,
+                    decision.number,
+                    self.settings.caller_id,
+                    timeout=ring_for,
+                    tenant_id=str(self.settings.tenant_id),
+                )
             )
             self._spawn(self._dial(attempt, attempt.ringing))
         elif isinstance(decision, Bridge):

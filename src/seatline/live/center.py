@@ -23,6 +23,7 @@ from seatline.flows import FlowRun
 from seatline.flows import actions as a
 from seatline.flows import events as e
 from seatline.flows.model import LookupSource
+from seatline.guard.outbound import DialScope
 from seatline.live.acd import NO_PHONE, LiveAcd, QueueOutcome, QueueResult
 from seatline.live.bus import EventBus, LiveEvent, default_bus
 from seatline.live.campaigns import CampaignDialers
@@ -317,9 +318,8 @@ class ContactCenter:
         self.dialers = CampaignDialers(self)
 
     async def start(self) -> None:
-        """Load every tenant, take every number the switch has no built-in route for."""
+        """Load every tenant and take its numbers, then keep both fresh."""
         await self.refresh()
-        self.service.router.add_prefix("", self.handle_call)
         self.dialers.start()
         self._refreshing = asyncio.create_task(self._refresh_forever())
 
@@ -347,9 +347,28 @@ class ContactCenter:
             else:
                 desk.apply(config)
             numbers.update(config.numbers)
-        self.numbers = numbers
+        self._route_numbers(numbers)
+        # What each tenant's legs may dial: its own trunks (or shared ones) and its dial rules.
+        self.service.core.replace_scopes(
+            DialScope(str(tenant_id), config.dial_rules) for tenant_id, config in tenants.items()
+        )
         self._wake_agents_with_phones()
         await self.dialers.refresh()
+
+    def _route_numbers(self, numbers: dict[str, NumberEntry]) -> None:
+        """Route exactly the tenants' numbers to their flows (a built-in route stays first).
+
+        Exact routes, not a catch-all: a transfer to any other number leaves through the
+        tenant's trunks instead of coming back here as an unknown number.
+        """
+        router = self.service.router
+        for number in set(self.numbers) - set(numbers):
+            if router.route(number) == self.handle_call:
+                router.remove(number)
+        for number in numbers:
+            if router.route(number) is None:
+                router.add(number, self.handle_call)
+        self.numbers = numbers
 
     def _pause_in_store(self, desk: TenantDesk, agent_id: str, reason: str) -> None:
         """Write a pause the engine made (no answer, no phone) so the agent and API see it."""

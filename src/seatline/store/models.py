@@ -326,6 +326,10 @@ class Trunk(TenantOwned):
     outbound_prefixes: Mapped[list[str]] = mapped_column(
         sa.JSON, default=list, server_default=sa.text("'[]'")
     )
+    # Tenants (ids as text) the operator lets dial out through this trunk besides its owner.
+    shared_with: Mapped[list[str]] = mapped_column(
+        sa.JSON, default=list, server_default=sa.text("'[]'")
+    )
     # A fresh random value on every insert and update: the switch polls count and sum of it
     # to notice any change from any process cheaply (see store.trunks.trunks_fingerprint).
     revision: Mapped[int] = mapped_column(

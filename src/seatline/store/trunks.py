@@ -31,6 +31,7 @@ class TrunkInfo:
     username: str | None
     password: str | None
     outbound_prefixes: tuple[str, ...] = ()
+    shared_with: tuple[str, ...] = ()
 
     @classmethod
     def of(cls, row: Trunk) -> TrunkInfo:
@@ -47,6 +48,7 @@ class TrunkInfo:
             row.username,
             row.password,
             tuple(row.outbound_prefixes or ()),
+            tuple(row.shared_with or ()),
         )
 
 

@@ -381,9 +381,12 @@ class Call:
 
         codecs = (self.media.codec,) if self.leg.remote_media is not None else (0, 8)
         try:
-            forks = await outbound.dial_all(self.core, target, caller_id=self.caller, codecs=codecs)
-        except TargetNotFound:
-            return None, 404
+            forks = await outbound.dial_all(
+                self.core, target, caller_id=self.caller, codecs=codecs, tenant_id=self.tenant_id
+            )
+        except TargetNotFound as refused:  # TargetRefused too: the status says which
+            log.info("%s may not reach %r: %s", self, target, refused)
+            return None, refused.status
         for fork in forks:
             fork._progress_hook = lambda status: self._peer_progress(early_media)
         from seatline.switch.fork import first_answer

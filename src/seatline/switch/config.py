@@ -5,6 +5,9 @@ from __future__ import annotations
 import ipaddress
 from dataclasses import dataclass, field
 
+from seatline.guard.inbound import parse_source
+from seatline.guard.outbound import DialScope
+
 
 @dataclass(frozen=True, slots=True)
 class TrunkConfig:
@@ -23,6 +26,8 @@ class TrunkConfig:
     outbound_password: str | None = None
     outbound_prefixes: tuple[str, ...] = ()  # dialled numbers starting with these go out here
     tenant_id: str = ""
+    # Other tenants the operator lets dial out through this trunk (it stays the owner's).
+    shared_with: tuple[str, ...] = ()
 
     def matches_source(self, host: str, port: int) -> bool:
         """Whether a request from `host`:`port` comes from this trunk."""
@@ -42,6 +47,9 @@ class SwitchConfig:
     domain: str = "seatline.local"
     advertised_host: str | None = None  # address put in Via/Contact/SDP (defaults to the bind host)
     trunks: tuple[TrunkConfig, ...] = ()
+    # What each tenant's legs may dial (`seatline.guard.outbound`); a tenant with no scope here
+    # dials nothing out. The contact center replaces the tenants' scopes as the store changes.
+    scopes: tuple[DialScope, ...] = ()
     trusted_sources: tuple[str, ...] = ()  # phones/peers let in without digest (tests, lab)
     user_agent: str = "Seatline"
     ring_timeout: float = 30.0
@@ -55,12 +63,10 @@ class SwitchConfig:
 
 
 def _source_matches(pattern: str, host: str, port: int) -> bool:
-    """Tell whether `host`:`port` matches a host, a host:port or an IP network pattern."""
-    if pattern in (host, f"{host}:{port}"):
-        return True
-    if "/" not in pattern:
-        return False
+    """Tell whether `host`:`port` matches an address, an 'address:port' or a network pattern."""
     try:
-        return ipaddress.ip_address(host) in ipaddress.ip_network(pattern, strict=False)
+        source = parse_source(pattern)
+        address = ipaddress.ip_address(host)
     except ValueError:
         return False
+    return address in source.network and source.port in (None, port)

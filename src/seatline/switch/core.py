@@ -16,6 +16,7 @@ import time
 from collections.abc import Callable, Coroutine, Iterable
 from typing import Any
 
+from seatline.guard.outbound import DialScope
 from seatline.sip import SipMessage, SipRequest, SipResponse, make_response, parse_name_addr
 from seatline.sip.events import (
     MessageRejected,
@@ -91,6 +92,7 @@ class SipCore:
         # less per call for applications that answer at once.
         self.layer = TransactionLayer(auto_trying=False)
         self.legs: dict[str, Leg] = {}
+        self.scopes: dict[str, DialScope] = {s.tenant_id: s for s in self.config.scopes}
         self.udp: UdpTransport | None = None
         self.tcp: TcpTransport | None = None
         self.media: MediaEngine | None = None
@@ -292,6 +294,16 @@ class SipCore:
         # and in-dialog requests are matched by dialog, not by trunk.
         self.config = dataclasses.replace(self.config, trunks=trunks)
         self.invite_guard.credentials = TrunkAwareCredentials(self.guard.credentials, trunks)
+
+    def replace_scopes(self, scopes: Iterable[DialScope]) -> None:
+        """Dial by `scopes` from now on (the configured ones stay unless replaced)."""
+        fresh = {s.tenant_id: s for s in self.config.scopes}
+        fresh.update((s.tenant_id, s) for s in scopes)
+        self.scopes = fresh
+
+    def scope(self, tenant_id: str) -> DialScope:
+        """What `tenant_id`'s legs may dial; an unknown tenant dials nothing out."""
+        return self.scopes.get(tenant_id) or DialScope(tenant_id)
 
     # -- lookups -----------------------------------------------------------------------------
     def trunk_for_source(self, host: str, port: int) -> TrunkConfig | None:

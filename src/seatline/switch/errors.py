@@ -30,3 +30,13 @@ class SpeechUnavailable(SwitchError):
 
 class TargetNotFound(SwitchError):
     """A bridge or transfer target has no registered contact or route."""
+
+    status = 404  # the SIP status a caller of `reach` or `ring` reports
+
+
+class TargetRefused(TargetNotFound):
+    """The leg's tenant may not reach the target (dial rules, another tenant's trunk or phone)."""
+
+    def __init__(self, reason: str, status: int = 403) -> None:
+        super().__init__(reason)
+        self.status = status

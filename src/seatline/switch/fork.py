@@ -60,15 +60,21 @@ async def ring(
     caller_id: str = "seatline",
     timeout: float | None = None,
     codecs: tuple[int, ...] = (0, 8),
+    *,
+    tenant_id: str,
 ) -> tuple[Call | None, int]:
-    """Ring every phone of `target` with no caller behind it (a callback, a campaign call).
+    """Ring every phone of `target` for `tenant_id` with no caller behind it (a callback, a
+    campaign call).
 
-    Returns the answered leg (its caller's to use or hang up) and 200, or None and the failure.
+    Returns the answered leg (its caller's to use or hang up) and 200, or None and the failure
+    (403 when the tenant may not dial the target).
     """
     from seatline.switch import outbound
 
     try:
-        forks = await outbound.dial_all(core, target, caller_id=caller_id, codecs=codecs)
-    except TargetNotFound:
-        return None, 404
+        forks = await outbound.dial_all(
+            core, target, caller_id=caller_id, codecs=codecs, tenant_id=tenant_id
+        )
+    except TargetNotFound as refused:  # TargetRefused too: the status says which
+        return None, refused.status
     return await first_answer(forks, timeout or core.config.ring_timeout)

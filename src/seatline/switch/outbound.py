@@ -13,16 +13,25 @@ from dataclasses import dataclass
 from functools import partial
 from typing import TYPE_CHECKING
 
+from seatline.guard.outbound import (
+    DialScope,
+    Refused,
+    caller_id_refusal,
+    choose_trunk,
+    peer_refusal,
+    uri_refusal,
+)
 from seatline.sip import Headers, SipParseError, SipRequest, SipResponse, parse_name_addr
 from seatline.sip.sdp import audio_offer
 from seatline.switch.dialogs import apply_remote, local_sdp
-from seatline.switch.errors import TargetNotFound
+from seatline.switch.errors import TargetNotFound, TargetRefused
 from seatline.switch.leg import Leg, LegState, next_hop, record_route, request_target
 
 if TYPE_CHECKING:
     from seatline.switch.call import Call
     from seatline.switch.config import TrunkConfig
     from seatline.switch.core import SipCore
+    from seatline.switch.registrar import Binding
 
 
 def build_request(
@@ -115,15 +124,19 @@ class Destination:
     trunk: TrunkConfig | None = None
 
 
-def resolve_targets(core: SipCore, target: str) -> list[Destination]:
-    """Every destination a dial target rings, freshest registration first.
+def resolve_targets(core: SipCore, target: str, tenant_id: str) -> list[Destination]:
+    """Every destination `tenant_id` may ring for a dial target, freshest registration first.
 
     Targets: `agent:<id>`, an AOR `user@domain` or `sip:` URI (all registered contacts, else the
-    URI's host directly), or a number (a trunk by prefix, else a registered extension).
+    URI's host directly where the scope allows bare URIs), or a number (a trunk the tenant may
+    use, by prefix, else a registered extension of the tenant). Raises `TargetRefused` when the
+    tenant's scope forbids the leg (`seatline.guard.outbound` decides) and `TargetNotFound`
+    when nothing answers to the target.
     """
+    scope = core.scope(tenant_id)
     now = core.clock()
     if target.startswith("agent:"):
-        bindings = core.registrar.find_agent(target[6:], now)
+        bindings = _own(scope, core.registrar.find_agent(target[6:], now), target)
     else:
         text = target[4:] if target.startswith("sip:") else target
         if "@" in text:
@@ -131,7 +144,7 @@ def resolve_targets(core: SipCore, target: str) -> list[Destination]:
             hostport = rest.split(";", 1)[0].split("?", 1)[0]
             host, _, port_text = hostport.partition(":")
             bindings = core.registrar.bindings(f"{user}@{host.lower()}", now)
-            explicit_port = int(port_text) if port_text.isdigit() else None
+            explicit_port = int(port_text) if port_text.isascii() and port_text.isdigit() else None
             if not bindings and _is_us(core, host, explicit_port):
                 # A phone addressed by our IP is one of our extensions; dialling ourselves
                 # instead would loop back in as an unknown caller.
@@ -139,19 +152,37 @@ def resolve_targets(core: SipCore, target: str) -> list[Destination]:
                 if not bindings:
                     raise TargetNotFound(f"{user!r} is not registered here and is no number")
             if not bindings:
+                refused = uri_refusal(scope, text)
+                if refused is not None:
+                    raise TargetRefused(refused.reason, refused.status)
                 transport = "TCP" if "transport=tcp" in rest.lower() else "UDP"
                 return [Destination(f"sip:{text}", (host, explicit_port or 5060), transport)]
+            bindings = _own(scope, bindings, target)
         else:
-            for trunk in core.config.trunks:
-                if trunk.routes_number(text) and trunk.outbound_host is not None:
-                    addr = (trunk.outbound_host, trunk.outbound_port)
-                    uri = f"sip:{text}@{trunk.outbound_host}:{trunk.outbound_port}"
-                    return [Destination(uri, addr, trunk.outbound_transport, trunk)]
-            bindings = core.registrar.bindings(f"{text}@{core.config.domain}", now)
+            chosen = choose_trunk(scope, text, core.config.trunks)
+            if not isinstance(chosen, Refused) and chosen.outbound_host is not None:
+                addr = (chosen.outbound_host, chosen.outbound_port)
+                uri = f"sip:{text}@{chosen.outbound_host}:{chosen.outbound_port}"
+                return [Destination(uri, addr, chosen.outbound_transport, chosen)]
+            # Not a number this tenant may send out: perhaps one of its own extensions.
+            extension = core.registrar.bindings(f"{text}@{core.config.domain}", now)
+            bindings = [b for b in extension if b.tenant_id == scope.tenant_id]
+            if not bindings and isinstance(chosen, Refused):
+                raise TargetRefused(chosen.reason, chosen.status)
     if not bindings:
         raise TargetNotFound(f"no registered contact or route for {target!r}")
     ordered = sorted(bindings, key=lambda b: b.expires_at, reverse=True)
     return [Destination(b.contact, (b.host, b.port), b.transport) for b in ordered]
+
+
+def _own(scope: DialScope, bindings: list[Binding], target: str) -> list[Binding]:
+    """The bindings of `scope`'s tenant; refused when every one is another tenant's phone."""
+    own = [b for b in bindings if b.tenant_id == scope.tenant_id]
+    if bindings and not own:
+        refused = peer_refusal(scope, bindings[0].tenant_id, target)
+        if refused is not None:
+            raise TargetRefused(refused.reason, refused.status)
+    return own
 
 
 def _is_us(core: SipCore, host: str, port: int | None) -> bool:
@@ -163,21 +194,35 @@ def _is_us(core: SipCore, host: str, port: int | None) -> bool:
 
 
 async def dial(
-    core: SipCore, target: str, caller_id: str = "seatline", codecs: tuple[int, ...] = (0, 8)
+    core: SipCore,
+    target: str,
+    caller_id: str = "seatline",
+    codecs: tuple[int, ...] = (0, 8),
+    *,
+    tenant_id: str,
 ) -> Call:
     """Place one outbound leg to `target`'s freshest destination; returns its `Call` while it rings.
 
     A bridge offers only the caller's codec so relayed RTP needs no transcoding.
     """
-    return await dial_destination(core, resolve_targets(core, target)[0], target, caller_id, codecs)
+    destination = resolve_targets(core, target, tenant_id)[0]
+    return await dial_destination(core, destination, target, caller_id, codecs, tenant_id=tenant_id)
 
 
 async def dial_all(
-    core: SipCore, target: str, caller_id: str = "seatline", codecs: tuple[int, ...] = (0, 8)
+    core: SipCore,
+    target: str,
+    caller_id: str = "seatline",
+    codecs: tuple[int, ...] = (0, 8),
+    *,
+    tenant_id: str,
 ) -> list[Call]:
     """Ring every destination of `target` at once (an agent's desk phone and softphone alike)."""
-    destinations = resolve_targets(core, target)
-    return [await dial_destination(core, d, target, caller_id, codecs) for d in destinations]
+    destinations = resolve_targets(core, target, tenant_id)
+    return [
+        await dial_destination(core, d, target, caller_id, codecs, tenant_id=tenant_id)
+        for d in destinations
+    ]
 
 
 async def dial_destination(
@@ -186,9 +231,15 @@ async def dial_destination(
     target: str,
     caller_id: str = "seatline",
     codecs: tuple[int, ...] = (0, 8),
+    *,
+    tenant_id: str,
 ) -> Call:
-    """Send an INVITE to one destination; returns the new leg's `Call` while it rings."""
+    """Send an INVITE to one destination for `tenant_id`; returns the new leg while it rings."""
     assert core.media is not None
+    # The caller ID lands in the From header: anything but a plain token is dropped here, so
+    # no caller can inject URI parameters or headers whatever a flow or campaign says.
+    if caller_id_refusal(caller_id) is not None:
+        caller_id = "seatline"
     media = await core.media.open_session()
     from seatline.switch.core import new_tag
 
@@ -196,7 +247,7 @@ async def dial_destination(
     leg = Leg(
         call_id=f"{new_tag()}{new_tag()}@seatline",
         local_tag=new_tag(),
-        local_uri=f"<sip:{caller_id or 'seatline'}@{core.config.domain}>",
+        local_uri=f"<sip:{caller_id}@{core.config.domain}>",
         remote_uri=f"<{destination.uri}>",
         remote_target=destination.uri,
         address=destination.address,
@@ -210,6 +261,7 @@ async def dial_destination(
     from seatline.switch.call import Call
 
     call = Call(core, leg, number=target, caller=caller_id, inbound=False)
+    call.tenant_id = tenant_id
     call.attach_media(media)
     core.legs[leg.call_id] = leg
     core.stats["calls_out"] += 1
