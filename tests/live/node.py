@@ -82,13 +82,19 @@ class Node:
         token: str,
         body: object = None,
         content_type: str = "application/json",
+        tenant: str | None = None,
     ) -> Any:
-        """Send a request with a body (JSON, or text as it is); the JSON answer or None."""
+        """Send a request with a body (JSON, or text as it is); the JSON answer or None.
+
+        `tenant` is the tenant a platform admin acts in (the X-Seatline-Tenant header).
+        """
         data = body.encode() if isinstance(body, str) else json.dumps(body).encode()
         request = urllib.request.Request(
             f"http://127.0.0.1:{self.http}{path}", data=data, method=method
         )
         request.add_header("authorization", f"Bearer {token}")
+        if tenant is not None:
+            request.add_header("x-seatline-tenant", tenant)
         request.add_header("content-type", content_type)
         with urllib.request.urlopen(request, timeout=5) as answer:
             text = answer.read()

@@ -174,6 +174,41 @@ async def until_listening(port: int, timeout: float = 10.0) -> None:
     raise TimeoutError(f"nothing listens on UDP port {port}")
 
 
+class InviteRecorder:
+    """A UDP socket standing in for a carrier that never answers: it records the Request-URIs
+    of the INVITEs it is sent, so a test sees which carrier a call went to (if any)."""
+
+    def __init__(self) -> None:
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.setblocking(False)
+        self.seen: list[str] = []
+
+    @property
+    def port(self) -> int:
+        """The port to point a trunk at."""
+        return int(self.sock.getsockname()[1])
+
+    def invites(self) -> list[str]:
+        """Request-URIs of every INVITE received so far (retransmissions included)."""
+        while True:
+            try:
+                data = self.sock.recv(65535)
+            except BlockingIOError:
+                return list(self.seen)
+            first = data.split(b"\r\n", 1)[0].decode(errors="replace")
+            if first.startswith("INVITE "):
+                self.seen.append(first.split()[1])
+
+    def got(self, number: str) -> bool:
+        """Whether an INVITE for `number` arrived."""
+        return any(f"sip:{number}@" in uri for uri in self.invites())
+
+    def close(self) -> None:
+        """Close the socket."""
+        self.sock.close()
+
+
 class Baresip:
     """A headless baresip agent phone with a generated config dir, driven over ctrl_tcp."""
 
