@@ -166,6 +166,7 @@ def test_up_serves_https_and_refuses_plain_http(certs: Path, tmp_path: Path) -> 
         _, err = process.communicate(timeout=15)
     assert process.returncode == 0, err
     assert f"https://127.0.0.1:{port}/" in err
+    assert f"TLS on 127.0.0.1:{tls_port}" in err
     assert "Traceback" not in err
 
 

@@ -1,0 +1,133 @@
+"""Done-when of finding 7 with a real phone: baresip registers over TLS (trusting a self-signed
+CA) and takes, and makes, calls with mandatory SDES-SRTP; audio flows both ways, and the RTP on
+the wire is not G.711 in clear."""
+
+from __future__ import annotations
+
+import asyncio
+import wave
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+
+from seatline.cli.tls import SelfSigned
+from seatline.rtp import g711
+from seatline.switch import Call
+from seatline.switch.fork import ring
+from seatline.switch.prompts import tone
+
+from .conftest import needs_baresip
+from .test_tls import capture_wire, until
+from .tls_peer import DOMAIN, TlsBaresip, TlsSwitch, certs, tls_registrar, tone_level
+
+__all__ = ["certs", "tls_registrar"]
+
+pytestmark = [needs_baresip]
+
+
+async def tls_phone(switch: TlsSwitch, certs: SelfSigned, workdir: Path) -> TlsBaresip:
+    """alice's baresip, registered over TLS with `mediaenc=srtp-mand`."""
+    switch.credentials.add(DOMAIN, "alice", "alice-pass", agent_id="alice")
+    workdir.mkdir()
+    phone = TlsBaresip(
+        workdir,
+        "alice",
+        "alice-pass",
+        DOMAIN,
+        switch.port,
+        cafile=certs.ca,
+        switch_tls_port=switch.tls_port,
+    )
+    await phone.start()
+    core = switch.service.core
+    try:
+        await until(lambda: core.registrar.find_agent("alice", core.clock()), timeout=15)
+    except TimeoutError:
+        await phone.stop()
+        raise AssertionError("baresip did not register over TLS:\n" + phone.log()[-3000:]) from None
+    return phone
+
+
+def heard_by_phone(phone: TlsBaresip) -> np.ndarray:
+    """What baresip decoded from the switch (its sndfile `-dec` recording), as PCM."""
+    (path,) = [p for p in phone.record_dir.glob("*.wav") if "dec" in p.name]
+    with wave.open(str(path), "rb") as wav:
+        return np.frombuffer(wav.readframes(wav.getnframes()), dtype="<i2")
+
+
+def energy_at(pcm: np.ndarray, frequency: float) -> float:
+    """Share of `pcm`'s energy within a few hertz of `frequency`."""
+    signal = pcm.astype(np.float64)
+    spectrum = np.abs(np.fft.rfft(signal * np.hanning(len(signal)))) ** 2
+    centre = round(frequency * len(signal) / 8000)
+    width = max(3, len(signal) // 2000)
+    return float(spectrum[centre - width : centre + width + 1].sum() / max(spectrum.sum(), 1e-9))
+
+
+def listen(call: Call) -> tuple[list[bytes], list[bytes]]:
+    """(packets as they reached the switch's socket, payloads the switch decoded from them)."""
+    wire = capture_wire(call.media)
+    heard: list[bytes] = []
+    tap: Callable[[bytes, int], None] = lambda packet, pt: heard.append(packet[12:])  # noqa: E731
+    call.media.taps.append(tap)
+    return wire, heard
+
+
+async def test_a_tls_phone_takes_a_call_with_srtp_and_audio_both_ways(
+    tls_registrar: TlsSwitch, certs: SelfSigned, tmp_path: Path
+) -> None:
+    phone = await tls_phone(tls_registrar, certs, tmp_path / "alice")
+    try:
+        (binding,) = tls_registrar.service.core.registrar.find_agent(
+            "alice", tls_registrar.service.core.clock()
+        )
+        assert binding.transport == "TLS"
+        call, status = await ring(tls_registrar.service.core, "agent:alice", timeout=10)
+        assert status == 200 and call is not None, phone.log()[-3000:]
+        assert call.leg.transport == "TLS"
+        assert call.media.srtp is not None
+        wire, heard = listen(call)
+        # The switch sends 440 Hz; baresip sends its 1 kHz tone file.
+        await call.media.play(g711.encode(tone((440.0,), 2.0, 0.3), call.media.codec))
+        await until(lambda: len(heard) >= 50)
+        assert call.media.srtp_dropped == 0
+        # Received on the wire: SRTP (80-bit tags), its payload is no tone...
+        assert all(len(p) == 12 + 160 + 10 for p in wire[-50:]), {len(p) for p in wire}
+        assert tone_level([p[12:-10] for p in wire[-50:]]) < 0.1
+        # ...while what the switch decrypted is baresip's 1 kHz tone.
+        assert tone_level(heard[-50:]) > 0.5
+        await call.hangup()
+        await phone.wait_event("CALL_CLOSED")
+        # And the phone heard the switch's 440 Hz through SRTP.
+        await until(lambda: any(phone.record_dir.glob("*dec*.wav")))
+        assert energy_at(heard_by_phone(phone), 440.0) > 0.3
+    finally:
+        await phone.stop()
+
+
+async def test_a_tls_phone_calls_in_with_srtp(
+    tls_registrar: TlsSwitch, certs: SelfSigned, tmp_path: Path
+) -> None:
+    answered: asyncio.Future[Call] = asyncio.get_running_loop().create_future()
+
+    async def pick_up(call: Call) -> None:
+        await call.answer()
+        answered.set_result(call)
+        await call.media.play(g711.encode(tone((440.0,), 3.0, 0.3), call.media.codec))
+        await call.hangup()
+
+    tls_registrar.router.add("7300", pick_up)
+    phone = await tls_phone(tls_registrar, certs, tmp_path / "alice")
+    try:
+        await phone.command("dial", f"sip:7300@{DOMAIN}:{tls_registrar.tls_port};transport=tls")
+        call = await asyncio.wait_for(answered, 15)
+        assert call.leg.transport == "TLS" and call.agent_id == "alice"
+        assert call.media.srtp is not None
+        wire, heard = listen(call)
+        await until(lambda: len(heard) >= 50)
+        assert tone_level([p[12:-10] for p in wire[-50:]]) < 0.1
+        assert tone_level(heard[-50:]) > 0.5
+        await phone.wait_event("CALL_CLOSED", timeout=10)
+    finally:
+        await phone.stop()
