@@ -9,8 +9,11 @@ from __future__ import annotations
 import asyncio
 import secrets
 import socket
+import wave
 from collections.abc import Callable
+from pathlib import Path
 
+import numpy as np
 import pytest
 
 from seatline.cli.tls import SelfSigned
@@ -253,6 +256,65 @@ async def test_an_inbound_srtp_call_is_answered_with_our_key_and_echoes_encrypte
     finally:
         phone.close()
         await client.close()
+
+
+async def test_dtmf_prompts_and_recording_work_on_an_srtp_leg(
+    tls_switch: TlsSwitch, certs: SelfSigned, tmp_path: Path
+) -> None:
+    outcome: asyncio.Future[tuple[str, Path]] = asyncio.get_running_loop().create_future()
+
+    async def menu(call: Call) -> None:
+        await call.answer()
+        recorder = call.start_recording(tmp_path / "srtp.wav")
+        await call.play(tone((440.0,), 0.6, 0.3))
+        digits = await call.collect_digits(3, timeout=5)
+        call.stop_recording()
+        outcome.set_result((digits, recorder.path))
+
+    tls_switch.router.add("7100", menu)
+    client = await TlsClient.connect(tls_switch.tls_port, certs.ca)
+    phone = SrtpPhone()
+    try:
+        invite(client, "7100", phone.sdp())
+        answer = await client.response()
+        assert answer.status == 200, bytes(answer)
+        in_dialog(client, "ACK", answer, 1)
+        phone.key_up(answer_crypto(answer))
+        remote = audio_offer(answer.body)
+        to = (remote.address, remote.port)
+        for seq in range(1, 31):
+            phone.send_tone(to, seq)
+            await asyncio.sleep(0.02)
+        seq = 100
+        for digit in "42#":
+            seq = phone.send_digit(to, digit, seq)
+            await asyncio.sleep(0.05)
+        digits, path = await asyncio.wait_for(outcome, 10)
+        assert digits == "42"
+        # The recording holds the phone's tone (decrypted) and the prompt it was sent.
+        with wave.open(str(path), "rb") as wav:
+            stereo = np.frombuffer(wav.readframes(wav.getnframes()), dtype="<i2").reshape(-1, 2)
+        said, heard = stereo[:, 0], stereo[:, 1]
+        assert energy_share(said, 1000.0) > 0.5
+        assert energy_share(heard, 440.0) > 0.5
+        # The prompt reached the phone as SRTP it can decrypt, not as clear G.711.
+        sent = phone.drain()
+        assert len(sent) >= 20
+        assert phone.context is not None
+        assert tone_level([p[12:-10] for p in sent], 440.0) < 0.1
+        assert tone_level([phone.context.unprotect(p)[12:] for p in sent], 440.0) > 0.8
+    finally:
+        phone.close()
+        await client.close()
+
+
+def energy_share(pcm: np.ndarray, frequency: float) -> float:
+    """Share of `pcm`'s energy within a few hertz of `frequency`."""
+    signal = pcm.astype(np.float64)
+    spectrum = np.abs(np.fft.rfft(signal * np.hanning(len(signal)))) ** 2
+    centre = round(frequency * len(signal) / 8000)
+    width = max(3, len(signal) // 2000)
+    return float(spectrum[centre - width : centre + width + 1].sum() / max(spectrum.sum(), 1e-9))
 
 
 async def test_a_sips_request_gets_a_sips_contact(tls_switch: TlsSwitch, certs: SelfSigned) -> None:

@@ -6,10 +6,11 @@ from __future__ import annotations
 
 import asyncio
 import wave
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from seatline.cli.tls import SelfSigned
 from seatline.rtp import g711
@@ -17,9 +18,19 @@ from seatline.switch import Call
 from seatline.switch.fork import ring
 from seatline.switch.prompts import tone
 
-from .conftest import needs_baresip
+from .conftest import needs_baresip, needs_sipp
+from .harness import free_port, run_sipp
+from .test_agents import channel_rms
 from .test_tls import capture_wire, until
-from .tls_peer import DOMAIN, TlsBaresip, TlsSwitch, certs, tls_registrar, tone_level
+from .tls_peer import (
+    DOMAIN,
+    TlsBaresip,
+    TlsSwitch,
+    certs,
+    start_tls_switch,
+    tls_registrar,
+    tone_level,
+)
 
 __all__ = ["certs", "tls_registrar"]
 
@@ -102,6 +113,58 @@ async def test_a_tls_phone_takes_a_call_with_srtp_and_audio_both_ways(
         # And the phone heard the switch's 440 Hz through SRTP.
         await until(lambda: any(phone.record_dir.glob("*dec*.wav")))
         assert energy_at(heard_by_phone(phone), 440.0) > 0.3
+    finally:
+        await phone.stop()
+
+
+@pytest.fixture
+async def tls_with_sipp(certs: SelfSigned) -> AsyncIterator[tuple[TlsSwitch, int]]:
+    """A TLS-enabled switch whose only trusted peer is a SIPp caller's port."""
+    sipp_port = free_port()
+    switch = await start_tls_switch(certs, (f"127.0.0.1:{sipp_port}",))
+    try:
+        yield switch, sipp_port
+    finally:
+        await switch.service.stop()
+
+
+@needs_sipp
+async def test_a_plain_caller_bridged_to_an_srtp_agent_is_relayed_and_recorded(
+    tls_with_sipp: tuple[TlsSwitch, int], certs: SelfSigned, tmp_path: Path
+) -> None:
+    """SIPp (plain UDP, G.711 speech) -> switch -> baresip (TLS, SRTP): decrypt one side,
+    encrypt the other; the customer's recording has both voices."""
+    switch, sipp_port = tls_with_sipp
+    recording = tmp_path / "bridge.wav"
+    linked: asyncio.Future[Call] = asyncio.get_running_loop().create_future()
+    wires: list[list[bytes]] = []
+
+    async def to_agent(call: Call) -> None:
+        agent, status = await call.connect("agent:alice")
+        assert agent is not None, status
+        assert agent.leg.transport == "TLS" and agent.media.srtp is not None
+        assert call.media.srtp is None  # the caller's leg stays plain RTP
+        wires.append(capture_wire(agent.media))
+        call.start_recording(recording)
+        linked.set_result(agent)
+        await call.wait_unlinked()
+
+    switch.router.add("7200", to_agent)
+    phone = await tls_phone(switch, certs, tmp_path / "alice")
+    try:
+        result = await run_sipp("uac_pcap.xml", switch.port, sipp_port, "-m", "1", service="7200")
+        assert result.returncode == 0, result.errors[:2000] + phone.log()[-2000:]
+        await asyncio.wait_for(linked, 5)
+        await phone.wait_event("CALL_CLOSED")
+        (wire,) = wires
+        assert len(wire) > 100
+        assert tone_level([p[12:-10] for p in wire[-100:]]) < 0.1  # the agent's leg: ciphertext
+        caller_rms, agent_rms = channel_rms(recording)
+        assert caller_rms > 300, (caller_rms, agent_rms)  # SIPp's speech (plain leg)
+        assert agent_rms > 300, (caller_rms, agent_rms)  # baresip's tone, decrypted
+        # baresip heard SIPp's speech through SRTP.
+        await until(lambda: any(phone.record_dir.glob("*dec*.wav")))
+        assert np.sqrt(np.mean(heard_by_phone(phone).astype(np.float64) ** 2)) > 300
     finally:
         await phone.stop()
 

@@ -18,6 +18,7 @@ import pytest
 
 from seatline.cli.tls import SelfSigned, make_self_signed
 from seatline.rtp import build_rtp, g711
+from seatline.rtp.dtmf import encode_digit
 from seatline.rtp.srtp import SrtpContext
 from seatline.sip import SipMessage, SipRequest, SipResponse, StreamFramer
 from seatline.sip.auth import DigestChallenge, authorize
@@ -59,11 +60,11 @@ class TlsSwitch:
         return port
 
 
-async def start_tls_switch(certs: SelfSigned, trusted: bool) -> TlsSwitch:
-    """A switch on 127.0.0.1 with UDP, TCP and TLS on free ports."""
+async def start_tls_switch(certs: SelfSigned, trusted: tuple[str, ...]) -> TlsSwitch:
+    """A switch on 127.0.0.1 with UDP, TCP and TLS on free ports, letting `trusted` in."""
     router = CallRouter()
     credentials = StaticCredentials()
-    config = SwitchConfig(domain=DOMAIN, trusted_sources=("127.0.0.1",) if trusted else ())
+    config = SwitchConfig(domain=DOMAIN, trusted_sources=trusted)
     service = SwitchService(config, router, credentials)
     low = max(20000, min(free_port(), 60000))
     low -= low % 2
@@ -76,7 +77,7 @@ async def start_tls_switch(certs: SelfSigned, trusted: bool) -> TlsSwitch:
 @pytest.fixture
 async def tls_switch(certs: SelfSigned) -> AsyncIterator[TlsSwitch]:
     """A TLS-enabled switch that lets loopback in without digest."""
-    switch = await start_tls_switch(certs, trusted=True)
+    switch = await start_tls_switch(certs, ("127.0.0.1",))
     try:
         yield switch
     finally:
@@ -86,7 +87,7 @@ async def tls_switch(certs: SelfSigned) -> AsyncIterator[TlsSwitch]:
 @pytest.fixture
 async def tls_registrar(certs: SelfSigned) -> AsyncIterator[TlsSwitch]:
     """A TLS-enabled switch that challenges everyone (phones must register with digest)."""
-    switch = await start_tls_switch(certs, trusted=False)
+    switch = await start_tls_switch(certs, ())
     try:
         yield switch
     finally:
@@ -219,6 +220,16 @@ class SrtpPhone:
         packet = build_rtp(0, seq & 0xFFFF, seq * 160, 0xCAFE, g711.encode(pcm, g711.PCMU))
         self.sock.sendto(self.context.protect(packet), to)
 
+    def send_digit(self, to: tuple[str, int], digit: str, seq: int) -> int:
+        """An RFC 4733 event for `digit` (payload type 101), protected; returns the next seq."""
+        assert self.context is not None
+        timestamp = seq * 160  # one timestamp for every packet of the event (RFC 4733 §2.5.1)
+        for frame in encode_digit(digit):
+            packet = build_rtp(101, seq & 0xFFFF, timestamp, 0xCAFE, frame.payload, frame.marker)
+            self.sock.sendto(self.context.protect(packet), to)
+            seq += 1
+        return seq
+
     def drain(self) -> list[bytes]:
         """Every datagram waiting on our socket (as it came off the wire)."""
         out: list[bytes] = []
@@ -270,6 +281,6 @@ class TlsBaresip(Baresip):
         aor = f"sip:{self.user}@{self.domain}:{self.switch_tls_port};transport=tls"
         (self.dir / "accounts").write_text(
             f"<{aor}>;auth_user={self.user};auth_pass={self.password};"
-            f"regint={self.regint};answermode={self.answermode};audio_codecs=PCMU"
+            f"regint={self.regint};answermode={self.answermode};audio_codecs=PCMU,PCMA"
             ";mediaenc=srtp-mand\n"
         )
