@@ -278,9 +278,12 @@ class TlsBaresip(Baresip):
             f"snd_path {self.record_dir}\n"
         )
         (self.dir / "config").write_text(config)
-        aor = f"sip:{self.user}@{self.domain}:{self.switch_tls_port};transport=tls"
+        if self.proxy is None:
+            aor, outbound = f"sip:{self.user}@{self.domain}:{self.switch_tls_port}", ""
+        else:  # a SIP domain by name, reached through the switch's TLS port
+            aor, outbound = f"sip:{self.user}@{self.domain}", f';outbound="sip:{self.proxy}"'
         (self.dir / "accounts").write_text(
-            f"<{aor}>;auth_user={self.user};auth_pass={self.password};"
+            f"<{aor};transport=tls>;auth_user={self.user};auth_pass={self.password};"
             f"regint={self.regint};answermode={self.answermode};audio_codecs=PCMU,PCMA"
-            ";mediaenc=srtp-mand\n"
+            f";mediaenc=srtp-mand{outbound}\n"
         )
