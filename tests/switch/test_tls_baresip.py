@@ -169,6 +169,29 @@ async def test_a_plain_caller_bridged_to_an_srtp_agent_is_relayed_and_recorded(
         await phone.stop()
 
 
+async def test_hold_and_resume_keep_an_srtp_call_decrypting(
+    tls_registrar: TlsSwitch, certs: SelfSigned, tmp_path: Path
+) -> None:
+    """Re-INVITEs on an SRTP leg carry our key again and take the phone's (maybe new) one."""
+    phone = await tls_phone(tls_registrar, certs, tmp_path / "alice")
+    try:
+        call, status = await ring(tls_registrar.service.core, "agent:alice", timeout=10)
+        assert status == 200 and call is not None, phone.log()[-3000:]
+        wire, heard = listen(call)
+        await until(lambda: len(heard) >= 10)
+        await call.hold()
+        await asyncio.sleep(0.5)
+        await call.resume()
+        await asyncio.sleep(0.5)
+        before = len(heard)
+        await until(lambda: len(heard) >= before + 50)
+        assert tone_level(heard[-50:]) > 0.5
+        assert call.media.srtp_dropped <= 2, call.media.srtp_dropped
+        await call.hangup()
+    finally:
+        await phone.stop()
+
+
 async def test_a_tls_phone_calls_in_with_srtp(
     tls_registrar: TlsSwitch, certs: SelfSigned, tmp_path: Path
 ) -> None:
