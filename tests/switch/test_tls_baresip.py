@@ -177,7 +177,7 @@ async def test_hold_and_resume_keep_an_srtp_call_decrypting(
     try:
         call, status = await ring(tls_registrar.service.core, "agent:alice", timeout=10)
         assert status == 200 and call is not None, phone.log()[-3000:]
-        wire, heard = listen(call)
+        _, heard = listen(call)
         await until(lambda: len(heard) >= 10)
         await call.hold()
         await asyncio.sleep(0.5)
