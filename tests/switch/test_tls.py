@@ -31,6 +31,7 @@ from .tls_peer import (
     TlsClient,
     TlsSwitch,
     certs,
+    start_tls_switch,
     tls_registrar,
     tls_switch,
     tone_level,
@@ -392,3 +393,35 @@ async def test_a_call_to_a_phone_whose_connection_is_gone_fails_at_once(
     call, status = await asyncio.wait_for(ring(core, "agent:bob", timeout=30), 5)
     assert call is None and status >= 400
     assert loop.time() - started < 2
+
+
+async def test_plain_text_and_stalled_handshakes_on_the_tls_port_are_dropped(
+    certs: SelfSigned, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Neither crashes anything nor keeps a connection; TLS clients are served meanwhile."""
+    switch = await start_tls_switch(certs, ("127.0.0.1",), handshake_timeout=0.5)
+    try:
+        # Plain SIP to the TLS port: the handshake fails and the connection is closed.
+        reader, writer = await asyncio.open_connection("127.0.0.1", switch.tls_port)
+        writer.write(b"OPTIONS sip:127.0.0.1 SIP/2.0\r\nContent-Length: 0\r\n\r\n")
+        assert await asyncio.wait_for(reader.read(), 5) == b""
+        writer.close()
+        # A client that connects and says nothing is closed after the handshake timeout.
+        reader, writer = await asyncio.open_connection("127.0.0.1", switch.tls_port)
+        assert await asyncio.wait_for(reader.read(), 5) == b""
+        writer.close()
+        client = await TlsClient.connect(switch.tls_port, certs.ca)
+        client.send(
+            f"""OPTIONS sip:{DOMAIN} SIP/2.0
+Via: {client.via()}
+Max-Forwards: 70
+From: <sip:probe@{DOMAIN}>;tag=p1
+To: <sip:{DOMAIN}>
+Call-ID: {secrets.token_hex(6)}
+CSeq: 1 OPTIONS"""
+        )
+        assert (await client.response()).status == 200
+        await client.close()
+        assert "Traceback" not in caplog.text
+    finally:
+        await switch.service.stop()

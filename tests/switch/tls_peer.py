@@ -60,7 +60,9 @@ class TlsSwitch:
         return port
 
 
-async def start_tls_switch(certs: SelfSigned, trusted: tuple[str, ...]) -> TlsSwitch:
+async def start_tls_switch(
+    certs: SelfSigned, trusted: tuple[str, ...], handshake_timeout: float = 10.0
+) -> TlsSwitch:
     """A switch on 127.0.0.1 with UDP, TCP and TLS on free ports, letting `trusted` in."""
     router = CallRouter()
     credentials = StaticCredentials()
@@ -69,7 +71,10 @@ async def start_tls_switch(certs: SelfSigned, trusted: tuple[str, ...]) -> TlsSw
     low = max(20000, min(free_port(), 60000))
     low -= low % 2
     await service.start(
-        "127.0.0.1", 0, (low, low + 2000), tls=TlsSettings(certs.cert, certs.key, port=0)
+        "127.0.0.1",
+        0,
+        (low, low + 2000),
+        tls=TlsSettings(certs.cert, certs.key, port=0, handshake_timeout=handshake_timeout),
     )
     return TlsSwitch(service, router, credentials)
 
