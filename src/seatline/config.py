@@ -100,6 +100,20 @@ class Settings(BaseSettings):
     trunk_source_max_prefix_v6: int = Field(
         64, ge=16, le=128, description="Widest IPv6 network an inbound trunk may trust (prefix)."
     )
+    tls_cert_file: Path | None = Field(
+        None,
+        description="PEM certificate (chain) for HTTPS and SIP over TLS; with tls_key_file.",
+    )
+    tls_key_file: Path | None = Field(
+        None, description="PEM private key of tls_cert_file; with tls_cert_file."
+    )
+    sip_tls_port: int | None = Field(
+        None,
+        ge=0,
+        le=65535,
+        description="Port of SIP over TLS (on sip_host); empty means 5061 when a certificate "
+        "is configured, and no TLS listener without one.",
+    )
 
     @field_validator("log_level", mode="before")
     @classmethod
@@ -123,6 +137,25 @@ class Settings(BaseSettings):
             raise ValueError("the RTP range must start on an even port and hold at least one pair")
         return self
 
+    @model_validator(mode="after")
+    def _check_tls_pair(self) -> Settings:
+        if (self.tls_cert_file is None) != (self.tls_key_file is None):
+            missing = "tls_key_file" if self.tls_key_file is None else "tls_cert_file"
+            raise ValueError(f"{missing} must be set too: give both TLS files, or neither")
+        return self
+
+    @property
+    def tls_enabled(self) -> bool:
+        """Whether the node serves HTTPS and SIP over TLS (a certificate is configured)."""
+        return self.tls_cert_file is not None and self.tls_key_file is not None
+
+    @property
+    def sip_tls_listen_port(self) -> int | None:
+        """The SIP-over-TLS port to listen on, or None when TLS is off."""
+        if not self.tls_enabled:
+            return None
+        return 5061 if self.sip_tls_port is None else self.sip_tls_port
+
     @property
     def effective_database_url(self) -> str:
         """Return the configured database URL, or the embedded SQLite file's URL."""
@@ -135,7 +168,8 @@ class Settings(BaseSettings):
         """Return the base URL a local browser should use."""
         host = "127.0.0.1" if self.http_host in ("0.0.0.0", "::") else self.http_host
         host = f"[{host}]" if ":" in host else host
-        return f"http://{host}:{self.http_port}"
+        scheme = "https" if self.tls_enabled else "http"
+        return f"{scheme}://{host}:{self.http_port}"
 
     @classmethod
     def settings_customise_sources(
@@ -158,7 +192,7 @@ def _describe(error: ValidationError) -> str:
     first = error.errors()[0]
     location = ".".join(str(part) for part in first["loc"])
     if not location:
-        return str(first["msg"])
+        return str(first["msg"]).removeprefix("Value error, ")
     message = str(first["msg"])
     if first["type"] == "extra_forbidden":
         message = "unknown setting"
@@ -213,4 +247,23 @@ def load_settings(
         raise ConfigError(_describe(exc)) from None
     finally:
         _toml_file.reset(token)
+    _check_tls_files(settings)
     return _ensure_secret_key(settings) if create_secret else settings
+
+
+def _check_tls_files(settings: Settings) -> None:
+    """Load the certificate and key once, so a bad pair stops the start with one line."""
+    if settings.tls_cert_file is None or settings.tls_key_file is None:
+        return
+    import ssl
+
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    try:
+        context.load_cert_chain(settings.tls_cert_file, settings.tls_key_file)
+    except OSError as exc:
+        # ssl.SSLError is an OSError; a missing file has strerror, a bad PEM only its reason.
+        why = exc.strerror or getattr(exc, "reason", None) or str(exc)
+        raise ConfigError(
+            f"invalid setting tls_cert_file ({ENV_PREFIX}TLS_CERT_FILE): cannot load "
+            f"{settings.tls_cert_file} with key {settings.tls_key_file}: {why}".replace("\n", " ")
+        ) from None

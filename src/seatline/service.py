@@ -21,7 +21,7 @@ from seatline.api import create_app
 from seatline.config import Settings
 from seatline.store.db import Database
 
-__all__ = ["Service", "ServiceFailed", "run_services"]
+__all__ = ["Service", "ServiceFailed", "http_server_config", "run_services"]
 
 log = logging.getLogger(__name__)
 
@@ -71,6 +71,29 @@ def _name(service: Service) -> str:
     return getattr(service, "__qualname__", None) or repr(service)
 
 
+def http_server_config(settings: Settings, app: Any) -> uvicorn.Config:
+    """The web server's uvicorn configuration: HTTPS when a certificate is configured.
+
+    Served over TLS, uvicorn marks every request's scope as `https` (so `request.url.scheme`
+    says so and the API can send HSTS); the port then speaks only TLS.
+    """
+    tls: dict[str, Any] = {}
+    if settings.tls_cert_file is not None and settings.tls_key_file is not None:
+        tls = {
+            "ssl_certfile": str(settings.tls_cert_file),
+            "ssl_keyfile": str(settings.tls_key_file),
+        }
+    return uvicorn.Config(
+        app,
+        host=settings.http_host,
+        port=settings.http_port,
+        log_level=settings.log_level,
+        lifespan="off",
+        access_log=settings.log_level == "debug",
+        **tls,
+    )
+
+
 async def run_services(
     settings: Settings,
     services: Sequence[Service] = (),
@@ -82,15 +105,7 @@ async def run_services(
     own_database = database is None
     database = database or Database(settings.effective_database_url)
     app = create_app(settings, database)
-    config = uvicorn.Config(
-        app,
-        host=settings.http_host,
-        port=settings.http_port,
-        log_level=settings.log_level,
-        lifespan="off",
-        access_log=settings.log_level == "debug",
-    )
-    server = _Server(config, on_ready)
+    server = _Server(http_server_config(settings, app), on_ready)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in _STOP_SIGNALS:

@@ -15,6 +15,7 @@ from seatline.store.enums import TrunkDirection
 from seatline.switch.config import SwitchConfig, TrunkConfig
 from seatline.switch.credentials import SipCredentials
 from seatline.switch.service import SwitchService
+from seatline.switch.tls import TlsSettings
 
 if TYPE_CHECKING:
     from seatline.config import Settings
@@ -63,6 +64,14 @@ def trunk_config(trunk: TrunkInfo) -> TrunkConfig:
         tenant_id=str(trunk.tenant_id),
         shared_with=trunk.shared_with if outbound else (),
     )
+
+
+def tls_settings(settings: Settings) -> TlsSettings | None:
+    """The switch's TLS listener from the node's settings (None when TLS is off)."""
+    port = settings.sip_tls_listen_port
+    if port is None or settings.tls_cert_file is None or settings.tls_key_file is None:
+        return None
+    return TlsSettings(settings.tls_cert_file, settings.tls_key_file, port)
 
 
 class TrunkRefresher:
@@ -117,10 +126,16 @@ class SwitchNode:
         """The SIP port actually bound."""
         return self.service.port
 
-    async def start(self, host: str, port: int, rtp_port_range: tuple[int, int]) -> None:
+    async def start(
+        self,
+        host: str,
+        port: int,
+        rtp_port_range: tuple[int, int],
+        tls: TlsSettings | None = None,
+    ) -> None:
         """Load the trunks, start the switch, then keep its trunks fresh in the background."""
         await self.refresher.refresh()  # a database that is down at start is a start failure
-        await self.service.start(host, port, rtp_port_range)
+        await self.service.start(host, port, rtp_port_range, tls)
         self._refreshing = asyncio.create_task(self.refresher.run())
 
     async def stop(self) -> None:
@@ -137,7 +152,10 @@ async def run_switch(settings: Settings, database: Database) -> None:
 
     node = SwitchNode(database, settings.trunk_refresh_seconds)
     await node.start(
-        settings.sip_host, settings.sip_port, (settings.rtp_port_min, settings.rtp_port_max)
+        settings.sip_host,
+        settings.sip_port,
+        (settings.rtp_port_min, settings.rtp_port_max),
+        tls_settings(settings),
     )
     # The contact center answers every number the switch has no built-in route for.
     center = ContactCenter(

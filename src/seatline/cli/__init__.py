@@ -1,6 +1,6 @@
 """The `seatline` command: assembles the sub-command modules onto one Typer app."""
 
-from seatline.cli import db, simulate, staffing, up  # noqa: F401  (each registers its commands)
+from seatline.cli import db, simulate, staffing, tls, up  # noqa: F401  (each registers its commands)
 from seatline.cli.app import app
 
 

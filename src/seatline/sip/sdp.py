@@ -7,6 +7,7 @@ were agreed; `seatline.rtp` and the switch act on that.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 
 from seatline.sip.errors import SipParseError
@@ -292,10 +293,16 @@ def make_offer(
     session_version: int = 0,
     username: str = "seatline",
     ptime: int | None = 20,
+    proto: str = "RTP/AVP",
+    crypto: tuple[str, ...] = (),
 ) -> SessionDescription:
-    """An audio offer (RFC 3264 §5) listing `codecs` in preference order."""
-    media = Media("audio", port, "RTP/AVP", [str(c.payload_type) for c in codecs])
+    """An audio offer (RFC 3264 §5) listing `codecs` in preference order.
+
+    `proto` "RTP/SAVP" with `crypto` values (RFC 4568 `a=crypto`) makes it an SRTP offer.
+    """
+    media = Media("audio", port, proto, [str(c.payload_type) for c in codecs])
     media.attributes = _codec_attrs(list(codecs), ptime)
+    media.attributes += [("crypto", value) for value in crypto]
     media.set_direction(direction)
     origin = Origin(
         username, session_id, session_version, address, "IP6" if ":" in address else "IP4"
@@ -458,6 +465,13 @@ class AudioOffer:
     codec: int  # the first G.711 payload type offered: 0 (PCMU) or 8 (PCMA)
     dtmf_payload_types: tuple[int, ...]  # every telephone-event type offered, in order
     direction: str  # the peer's, with the RFC 2543 hold address read as "inactive"
+    proto: str = "RTP/AVP"  # the m= line's transport: RTP/SAVP asks for SRTP
+    crypto: tuple[str, ...] = ()  # the stream's `a=crypto` values, unparsed (see `sdes`)
+
+    @property
+    def secure(self) -> bool:
+        """Whether the stream asks for SRTP (an RTP/SAVP or RTP/SAVPF profile)."""
+        return self.proto.upper() in ("RTP/SAVP", "RTP/SAVPF")
 
     @property
     def dtmf_payload_type(self) -> int | None:
@@ -493,7 +507,8 @@ def audio_offer(body: bytes | str) -> AudioOffer:
     direction = sd.direction_of(media)
     if address in ("0.0.0.0", "::"):  # RFC 2543 hold (RFC 3264 §8.4)
         direction = "inactive"
-    return AudioOffer(address, media.port, codec, dtmf, direction)
+    crypto = tuple(value for key, value in media.attributes if key == "crypto" and value)
+    return AudioOffer(address, media.port, codec, dtmf, direction, media.proto, crypto)
 
 
 def audio_body(
@@ -503,8 +518,13 @@ def audio_body(
     dtmf_payload_type: int | None,
     direction: str = "sendrecv",
     session_version: int = 0,
+    proto: str = "RTP/AVP",
+    crypto: Iterable[object] = (),
 ) -> bytes:
-    """An SDP body with one G.711 audio stream (`codecs` are 0 and/or 8) and telephone-event."""
+    """An SDP body with one G.711 audio stream (`codecs` are 0 and/or 8) and telephone-event.
+
+    With `proto` "RTP/SAVP", `crypto` are the `a=crypto` values (`sdes.CryptoAttribute`s).
+    """
     chosen = [STATIC_CODECS[pt] for pt in codecs if pt in _G711_NAMES]
     if dtmf_payload_type is not None:
         chosen.append(replace(TELEPHONE_EVENT, payload_type=dtmf_payload_type))
@@ -515,5 +535,7 @@ def audio_body(
             codecs=tuple(chosen),
             direction=direction,
             session_version=session_version,
+            proto=proto,
+            crypto=tuple(str(value) for value in crypto),
         )
     )

@@ -39,6 +39,7 @@ from seatline.switch.leg import Leg
 from seatline.switch.media import MediaEngine
 from seatline.switch.registrar import DigestGuard, Registrar
 from seatline.switch.router import CallRouter
+from seatline.switch.tls import TlsSettings, TlsTransport
 from seatline.switch.transport import Address, TcpTransport, Transport, UdpTransport, open_udp
 
 log = logging.getLogger(__name__)
@@ -95,6 +96,8 @@ class SipCore:
         self.scopes: dict[str, DialScope] = {s.tenant_id: s for s in self.config.scopes}
         self.udp: UdpTransport | None = None
         self.tcp: TcpTransport | None = None
+        self.tls: TlsTransport | None = None
+        self.tls_port: int | None = None  # the TLS listener's port, when there is one
         self.media: MediaEngine | None = None
         self.host = "127.0.0.1"
         self.port = 0
@@ -107,13 +110,24 @@ class SipCore:
         self._loop: asyncio.AbstractEventLoop | None = None
 
     # -- lifecycle ---------------------------------------------------------------------------
-    async def start(self, host: str, port: int, rtp_port_range: tuple[int, int]) -> None:
-        """Listen on UDP and TCP `host`:`port` (0 picks a free port, shared by both)."""
+    async def start(
+        self,
+        host: str,
+        port: int,
+        rtp_port_range: tuple[int, int],
+        tls: TlsSettings | None = None,
+    ) -> None:
+        """Listen on UDP and TCP `host`:`port` (0 picks a free port, shared by both), and on
+        TLS `host`:`tls.port` when `tls` is given."""
         self._loop = asyncio.get_running_loop()
         self.udp = await open_udp(self, host, port)
         self.host, self.port = self.udp.local
         self.tcp = TcpTransport(self)
         await self.tcp.listen(host, self.port)
+        if tls is not None:
+            self.tls = TlsTransport(self, tls)
+            await self.tls.listen(host, tls.port)
+            self.tls_port = self.tls.local[1]
         if self.config.advertised_host:
             self.host = self.config.advertised_host
         self.media = MediaEngine(host, rtp_port_range)
@@ -130,7 +144,7 @@ class SipCore:
         self._pump()
         if self._timer is not None:
             self._timer.cancel()
-        for transport in (self.udp, self.tcp):
+        for transport in (self.udp, self.tcp, self.tls):
             if transport is not None:
                 transport.close()
         if self.media is not None:
@@ -174,7 +188,7 @@ class SipCore:
                 except Exception:
                     log.exception("switch failed handling %s", type(event).__name__)
             for out in self.layer.datagrams_to_send():
-                transport = self.tcp if out.transport == "TCP" else self.udp
+                transport = self.transport_for(out.transport)
                 if transport is not None:
                     transport.send(out.data, out.address)
         finally:
@@ -235,10 +249,26 @@ class SipCore:
         self._handlers.pop(key, None)
 
     # -- sending -----------------------------------------------------------------------------
-    def contact(self, transport: str = "UDP", user: str = "seatline") -> str:
-        """Our Contact header value."""
-        suffix = ";transport=tcp" if transport == "TCP" else ""
-        return f"<sip:{user}@{self.host}:{self.port}{suffix}>"
+    def transport_for(self, kind: str) -> Transport | None:
+        """The listener that sends over `kind` (UDP, TCP or TLS), if it runs."""
+        kind = kind.upper()
+        if kind == "TLS":
+            return self.tls
+        return self.tcp if kind == "TCP" else self.udp
+
+    def port_for(self, transport: str) -> int:
+        """Our port for `transport` (what goes into Via and Contact)."""
+        if transport.upper() == "TLS" and self.tls_port is not None:
+            return self.tls_port
+        return self.port
+
+    def contact(self, transport: str = "UDP", user: str = "seatline", secure: bool = False) -> str:
+        """Our Contact header value; `secure` (a SIPS dialog, RFC 5630 §3.1.3) makes it sips:."""
+        kind = transport.upper()
+        if kind == "TLS" and secure:
+            return f"<sips:{user}@{self.host}:{self.port_for(kind)}>"
+        suffix = {"TCP": ";transport=tcp", "TLS": ";transport=tls"}.get(kind, "")
+        return f"<sip:{user}@{self.host}:{self.port_for(kind)}{suffix}>"
 
     def respond(
         self,
@@ -274,6 +304,10 @@ class SipCore:
         key = self.layer.send_request(request, address, transport, self.now)
         if on_response is not None:
             self._handlers[key] = on_response
+        if transport.upper() == "TLS" and (self.tls is None or not self.tls.connected(address)):
+            # We never open TLS connections: the peer's is gone, so fail now (§17.1.4)
+            # instead of after Timer B's 32 s.
+            self.layer.transport_error(key, "no TLS connection to the peer")
         self._pump()
         return key
 

@@ -16,7 +16,7 @@ from seatline.sip import SipParseError, SipRequest, parse_name_addr
 from seatline.sip.events import RequestReceived, TransactionKey
 from seatline.sip.sdp import AudioOffer, answer_direction, audio_body, audio_offer
 from seatline.sip.uri import SipUri, parse_uri
-from seatline.switch import transfer
+from seatline.switch import sdes_keys, transfer
 from seatline.switch.call import Call
 from seatline.switch.errors import MediaError
 from seatline.switch.leg import Leg, LegState, record_route
@@ -183,6 +183,9 @@ async def _run_inbound(core: SipCore, call: Call, ev: RequestReceived) -> None:
     except SipParseError:
         reject(core, call, 488)
         return
+    if offer is not None and not sdes_keys.acceptable_offer(call.leg, offer):
+        reject(core, call, 488)  # a TLS leg without usable keys, or SAVP in clear signalling
+        return
     assert core.media is not None
     try:
         media = await core.media.open_session()
@@ -194,13 +197,22 @@ async def _run_inbound(core: SipCore, call: Call, ev: RequestReceived) -> None:
         return
     call.attach_media(media)
     if offer is not None:
-        apply_remote(call.leg, offer)
+        try:
+            apply_remote(call.leg, offer)
+        except SipParseError:
+            reject(core, call, 488)
+            return
     core.stats["calls_in"] += 1
     await call.run(handler)
 
 
 def apply_remote(leg: Leg, desc: AudioOffer) -> None:
-    """Point the leg's RTP at the peer's SDP (address, codec, DTMF type, direction)."""
+    """Point the leg's RTP at the peer's SDP (keys, address, codec, DTMF type, direction).
+
+    Raises `SdesError` (a 488 `SipParseError`) when an SRTP leg's SDP has no usable key.
+    """
+    if leg.media is not None:
+        sdes_keys.key_remote(leg, leg.media, desc)  # first: a refusal changes nothing
     leg.remote_media = desc
     if leg.media is not None:
         leg.media.set_remote(desc.address, desc.port, desc.codec, desc.dtmf_payload_types)
@@ -213,6 +225,7 @@ def local_sdp(
     """Our SDP for `leg`: an answer to its remote media, or an offer of `codecs`."""
     assert leg.media is not None
     leg.sdp_version += 1
+    proto, crypto = sdes_keys.local_keys(leg, leg.media)
     remote = leg.remote_media
     if remote is not None:
         return audio_body(
@@ -222,8 +235,12 @@ def local_sdp(
             remote.dtmf_payload_type,
             direction,
             leg.sdp_version,
+            proto,
+            crypto,
         )
-    return audio_body(core.host, leg.media.port, codecs, 101, direction, leg.sdp_version)
+    return audio_body(
+        core.host, leg.media.port, codecs, 101, direction, leg.sdp_version, proto, crypto
+    )
 
 
 def answer(core: SipCore, leg: Leg, status: int = 200) -> None:
@@ -265,10 +282,17 @@ def dialog_headers(core: SipCore, leg: Leg) -> list[tuple[str, str]]:
     RFC 3261 §12.1.1: the UAS copies every Record-Route value so proxies that asked to stay
     in the path see the rest of the dialog too.
     """
-    headers = [("Contact", core.contact(leg.transport))]
+    headers = [("Contact", core.contact(leg.transport, secure=is_secure(leg)))]
     if leg.invite is not None:
         headers += [("Record-Route", value) for value in leg.invite.headers.get_all("Record-Route")]
     return headers
+
+
+def is_secure(leg: Leg) -> bool:
+    """Whether `leg` is a SIPS dialog: over TLS with a sips: Request-URI (RFC 3261 §12.1)."""
+    invite = leg.invite
+    uri = invite.uri if invite is not None else leg.remote_target
+    return leg.transport.upper() == "TLS" and uri.lower().startswith("sips:")
 
 
 def on_ack(core: SipCore, req: SipRequest) -> None:
@@ -319,10 +343,12 @@ def on_reinvite(core: SipCore, ev: RequestReceived) -> None:
     if req.body:
         try:
             desc = audio_offer(req.body)
+            if not sdes_keys.acceptable_offer(leg, desc):
+                raise SipParseError("no usable SRTP keys", 488)
+            apply_remote(leg, desc)
         except SipParseError:
             core.respond(req, ev.key, 488)
             return
-        apply_remote(leg, desc)
         direction = answer_direction(desc.direction)
     contact = req.headers.get("Contact")
     if contact:
@@ -332,7 +358,7 @@ def on_reinvite(core: SipCore, ev: RequestReceived) -> None:
         req,
         ev.key,
         200,
-        headers=[("Contact", core.contact(leg.transport))],
+        headers=[("Contact", core.contact(leg.transport, secure=is_secure(leg)))],
         body=local_sdp(core, leg, direction),
     )
     leg.call.on_hold_changed(direction != "sendrecv")

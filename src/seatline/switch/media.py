@@ -18,6 +18,13 @@ receives goes to `RECEIVED` and everything it sends (prompts, relayed partner au
 supervision mix, echo) to `SENT`, at the moment it leaves. The send paths tap it after a
 successful `sendto` only, so a dropped packet is not recorded as heard; without a recorder the
 only cost per packet is one attribute test.
+
+A leg keyed for SRTP (SDES on a TLS leg, see `sdes_keys`) has an `SrtpContext`: what arrives is
+unprotected first, so relay, echo, DTMF, taps, the mixer and the recorder all see plain RTP,
+and a packet that fails authentication is dropped before it can latch the peer's address;
+what leaves is protected last, after the recorder took the plain payload. A bridge between an
+SRTP leg and a plain one therefore decrypts on one side and encrypts on the other. Plain legs
+pay one attribute test per packet.
 """
 
 from __future__ import annotations
@@ -35,10 +42,12 @@ from typing import TYPE_CHECKING
 
 from seatline.rtp import g711 as _g711
 from seatline.rtp.dtmf import DtmfReceiver, encode_digit
+from seatline.rtp.srtp import SrtpContext, SrtpError
 from seatline.switch.errors import MediaError
 from seatline.switch.recorder import RECEIVED, SENT, Recorder
 
 if TYPE_CHECKING:
+    from seatline.sip.sdes import CryptoAttribute
     from seatline.switch.conference import Conference
 
 log = logging.getLogger(__name__)
@@ -104,6 +113,10 @@ class RtpSession(asyncio.DatagramProtocol):
         self.packets_in = 0
         self.packets_out = 0
         self.player: Player | None = None
+        self.srtp: SrtpContext | None = None  # set on SRTP legs (protect out, unprotect in)
+        self.sdes_local: tuple[CryptoAttribute, ...] = ()  # our key in use (see sdes_keys)
+        self.sdes_offered: tuple[CryptoAttribute, ...] = ()  # keys in our last SDP
+        self.srtp_dropped = 0  # packets that failed SRTP authentication or replay checks
         # Early: an IVR cuts its prompt at key-down. Replay order: SIPp (and gear replaying
         # recorded digits) sends events with unrelated, older timestamps on one SSRC.
         self._dtmf = DtmfReceiver(early=True, strict_order=False)
@@ -123,6 +136,11 @@ class RtpSession(asyncio.DatagramProtocol):
         """Relay, echo, detect DTMF and feed taps for one incoming RTP packet."""
         if len(data) < 12 or data[0] & 0xC0 != 0x80:
             return
+        if self.srtp is not None:
+            plain = self._unprotect(data)
+            if plain is None:
+                return
+            data = plain
         self.packets_in += 1
         if not self._latched:
             # Symmetric RTP (RFC 4961): answer where the peer really sends from (NAT).
@@ -149,6 +167,40 @@ class RtpSession(asyncio.DatagramProtocol):
         for tap in self.taps:
             tap(data, pt)
 
+    def _unprotect(self, data: bytes) -> bytes | None:
+        """The RTP inside an SRTP packet, or None (dropped: not genuine, or RTCP)."""
+        srtp = self.srtp
+        assert srtp is not None
+        try:
+            if SrtpContext.is_rtcp(data):
+                srtp.unprotect_rtcp(data)  # authenticated, then unused: we keep no RTCP state
+                return None
+            return srtp.unprotect(data)
+        except SrtpError:
+            self.srtp_dropped += 1
+            return None
+
+    def use_srtp(self, suite: str, local_key: bytes, remote_key: bytes) -> None:
+        """Protect what we send with `local_key`, unprotect what comes with `remote_key`.
+
+        Re-keying with the same keys keeps the running context (its replay window and
+        rollover counters); `SrtpError` if libsrtp refuses the keys.
+        """
+        current = self.srtp
+        if current is not None and (current.suite, current.local_key, current.remote_key) == (
+            suite,
+            local_key,
+            remote_key,
+        ):
+            return
+        self.srtp = SrtpContext(suite, local_key, remote_key)
+
+    def clear_srtp(self) -> None:
+        """Back to plain RTP (a leg that is not SRTP)."""
+        self.srtp = None
+        self.sdes_local = ()
+        self.sdes_offered = ()
+
     # -- sending ----------------------------------------------------------------------------
     def set_remote(self, host: str, port: int, codec: int, dtmf_pts: tuple[int, ...] = ()) -> None:
         """Point the session at the address, codec and telephone-event types of the peer's SDP."""
@@ -164,8 +216,8 @@ class RtpSession(asyncio.DatagramProtocol):
         if sock is None or remote is None:
             return
         try:
-            sock.sendto(packet, remote)
-        except OSError:
+            sock.sendto(packet if self.srtp is None else self.srtp.protect(packet), remote)
+        except (OSError, SrtpError):
             # A full send buffer or an ICMP error: RTP is loss-tolerant and late audio is
             # worse than none, so the packet is dropped rather than queued.
             self.send_errors += 1
@@ -238,8 +290,8 @@ class RtpSession(asyncio.DatagramProtocol):
         self.seq = (self.seq + 1) & 0xFFFF
         self.timestamp = (self.timestamp + FRAME_SAMPLES) & 0xFFFFFFFF
         try:
-            sock.sendto(buf, remote)
-        except OSError:
+            sock.sendto(buf if self.srtp is None else self.srtp.protect(buf), remote)
+        except (OSError, SrtpError):
             self.send_errors += 1
             return
         self.packets_out += 1
@@ -263,6 +315,7 @@ class RtpSession(asyncio.DatagramProtocol):
         self.recorder = None
         self.on_dtmf = None
         self.taps.clear()
+        self.clear_srtp()
         if self.transport is not None:
             self.transport.close()
             self.transport = None

@@ -23,7 +23,7 @@ from seatline.guard.outbound import (
 )
 from seatline.sip import Headers, SipParseError, SipRequest, SipResponse, parse_name_addr
 from seatline.sip.sdp import audio_offer
-from seatline.switch.dialogs import apply_remote, local_sdp
+from seatline.switch.dialogs import apply_remote, is_secure, local_sdp
 from seatline.switch.errors import TargetNotFound, TargetRefused
 from seatline.switch.leg import Leg, LegState, next_hop, record_route, request_target
 
@@ -48,7 +48,8 @@ def build_request(
     leg.cseq += 1
     uri, routes = request_target(leg)
     h = Headers()
-    h.add("Via", f"SIP/2.0/{leg.transport} {core.host}:{core.port};branch={new_branch()};rport")
+    via_port = core.port_for(leg.transport)
+    h.add("Via", f"SIP/2.0/{leg.transport} {core.host}:{via_port};branch={new_branch()};rport")
     h.add("Max-Forwards", "70")
     for route in routes:
         h.add("Route", route)
@@ -56,7 +57,7 @@ def build_request(
     h.add("To", f"{leg.remote_uri};tag={leg.remote_tag}" if leg.remote_tag else leg.remote_uri)
     h.add("Call-ID", leg.call_id)
     h.add("CSeq", f"{leg.cseq} {method}")
-    h.add("Contact", core.contact(leg.transport))
+    h.add("Contact", core.contact(leg.transport, secure=is_secure(leg)))
     h.add("User-Agent", core.config.user_agent)
     for name, value in extra:
         h.add(name, value)
@@ -85,7 +86,8 @@ def send_ack(core: SipCore, leg: Leg, resp: SipResponse) -> None:
 
     uri, routes = request_target(leg)
     h = Headers()
-    h.add("Via", f"SIP/2.0/{leg.transport} {core.host}:{core.port};branch={new_branch()};rport")
+    via_port = core.port_for(leg.transport)
+    h.add("Via", f"SIP/2.0/{leg.transport} {core.host}:{via_port};branch={new_branch()};rport")
     h.add("Max-Forwards", "70")
     for route in routes:
         h.add("Route", route)

@@ -10,6 +10,7 @@ from seatline.switch.core import SipCore
 from seatline.switch.credentials import CredentialSource
 from seatline.switch.demo import add_demo_numbers
 from seatline.switch.router import CallRouter
+from seatline.switch.tls import TlsSettings
 
 log = logging.getLogger(__name__)
 
@@ -44,15 +45,18 @@ class SwitchService:
         host: str = "0.0.0.0",
         port: int = 5060,
         rtp_port_range: tuple[int, int] = (20000, 30000),
+        tls: TlsSettings | None = None,
     ) -> None:
-        """Start listening; `port` 0 picks a free one (see `self.port`)."""
-        await self.core.start(host, port, rtp_port_range)
+        """Start listening; `port` 0 picks a free one (see `self.port`); TLS too with `tls`."""
+        await self.core.start(host, port, rtp_port_range, tls)
         log.info(
             "SIP switch on %s:%s (UDP+TCP), RTP %s-%s",
             self.core.host,
             self.core.port,
             *rtp_port_range,
         )
+        if self.core.tls_port is not None:
+            log.info("SIP switch TLS on %s:%s", host, self.core.tls_port)
 
     async def stop(self) -> None:
         """Hang up every call and close every socket."""
@@ -63,9 +67,15 @@ class SwitchService:
         """The SIP port actually bound."""
         return self.core.port
 
-    async def run_forever(self, host: str, port: int, rtp_port_range: tuple[int, int]) -> None:
+    async def run_forever(
+        self,
+        host: str,
+        port: int,
+        rtp_port_range: tuple[int, int],
+        tls: TlsSettings | None = None,
+    ) -> None:
         """Start, wait until cancelled, stop (shape of a `seatline.service.Service`)."""
-        await self.start(host, port, rtp_port_range)
+        await self.start(host, port, rtp_port_range, tls)
         try:
             await asyncio.Event().wait()
         finally:
