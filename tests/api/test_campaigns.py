@@ -28,10 +28,11 @@ async def test_campaign_create_read_change_delete(
     client: httpx.AsyncClient, tenant_a: World
 ) -> None:
     headers = tenant_a.headers(Role.SUPERVISOR)
+    own = await client.get(f"/api/numbers/{tenant_a.rows['numbers']}", headers=headers)
     body = {
         "name": "spring",
         "mode": "progressive",
-        "caller_id": "+4930555000",
+        "caller_id": own.json()["number"],
         "caller_name": "Acme",
         "abandon_cap": 0.02,
         "ring_timeout": 20,
@@ -69,6 +70,23 @@ async def test_campaign_create_read_change_delete(
 
     assert (await client.delete(url, headers=headers)).status_code == 204
     assert_error(await client.get(url, headers=headers), 404, "not-found")
+
+
+async def test_a_campaign_presents_only_its_tenants_own_number(
+    client: httpx.AsyncClient, tenant_a: World, tenant_b: World
+) -> None:
+    headers = tenant_a.headers(Role.SUPERVISOR)
+    theirs = await client.get(
+        f"/api/numbers/{tenant_b.rows['numbers']}", headers=tenant_b.headers(Role.SUPERVISOR)
+    )
+    for caller_id in (theirs.json()["number"], "+4930999999", "x>;evil=1"):
+        body = {"name": "spoof", "caller_id": caller_id}
+        answer = await client.post("/api/campaigns", json=body, headers=headers)
+        assert "caller_id" in assert_error(answer, 422, "invalid-input"), caller_id
+    campaign = await make_campaign(client, tenant_a)
+    url = f"/api/campaigns/{campaign['id']}"
+    answer = await client.patch(url, json={"caller_id": theirs.json()["number"]}, headers=headers)
+    assert_error(answer, 422, "invalid-input")
 
 
 async def test_defaults_are_the_dialers(client: httpx.AsyncClient, tenant_a: World) -> None:

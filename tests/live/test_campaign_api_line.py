@@ -61,7 +61,7 @@ async def test_a_campaign_set_up_over_http_reaches_the_agent(tmp_path: Path) -> 
         body = {
             "name": "spring",
             "mode": "progressive",
-            "caller_id": "+4930555000",
+            "caller_id": "+4930123456",  # the demo tenant's own number
             "caller_name": "Demo Energy",
             "window_start": 0,
             "window_end": 1440,

@@ -11,6 +11,7 @@ import uuid
 from collections.abc import Mapping
 from typing import Annotated, Any
 
+import sqlalchemy as sa
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
@@ -37,6 +38,7 @@ from seatline.api.deps import ALL_ROLES, STAFF, Principal, SessionDep, bus_of, c
 from seatline.api.errors import ApiError
 from seatline.api.schemas import patch_of
 from seatline.dialer import DialMode, LeadState
+from seatline.guard.outbound import caller_id_refusal
 from seatline.live.bus import EventBus, LiveEvent
 from seatline.store.campaign_report import campaign_summary
 from seatline.store.campaigns import (
@@ -57,8 +59,8 @@ from seatline.store.campaigns import (
     update_campaign,
 )
 from seatline.store.enums import Role
-from seatline.store.errors import Conflict, NotFound
-from seatline.store.models import CallAttempt, Campaign, DoNotCallEntry, Lead
+from seatline.store.errors import Conflict, InvalidInput, NotFound
+from seatline.store.models import CallAttempt, Campaign, DoNotCallEntry, Lead, Number
 
 __all__ = [
     "CAMPAIGN_TOPIC",
@@ -109,6 +111,16 @@ def _checked(values: Mapping[str, Any]) -> dict[str, Any]:
     return dumped
 
 
+async def _check_caller_id(session: AsyncSession, tenant_id: uuid.UUID, caller_id: str) -> None:
+    """A campaign presents one of its tenant's own numbers, never another's (or a made-up one)."""
+    if not caller_id:
+        return
+    numbers = await session.scalars(sa.select(Number.number).where(Number.tenant_id == tenant_id))
+    refused = caller_id_refusal(caller_id, list(numbers))
+    if refused is not None:
+        raise InvalidInput(f"caller_id: {refused}", {"field": "caller_id"})
+
+
 @router.get("", response_model=list[CampaignRead], summary="List campaigns")
 async def get_campaigns(session: SessionDep, who: Manager, paging: PageDep) -> Any:
     """List the tenant's campaigns."""
@@ -120,6 +132,7 @@ async def post_campaign(body: CampaignCreate, session: SessionDep, who: Manager)
     """Create a campaign (stopped); 422 names any setting the dialer would refuse."""
     values = body.model_dump(mode="json")
     domain_config(values)
+    await _check_caller_id(session, who.tenant_id, values["caller_id"])
     campaign = await create_campaign(session, who.tenant_id, values)
     await commit(session)
     return campaign
@@ -143,6 +156,8 @@ async def patch_campaign(
     changes = body.model_dump(exclude_unset=True)  # type: ignore[attr-defined]
     checked = _checked({**_settings_of(campaign), **changes})
     values = {name: checked[name] for name in changes}
+    if "caller_id" in values:
+        await _check_caller_id(session, who.tenant_id, values["caller_id"])
     campaign = await update_campaign(session, who.tenant_id, item_id, values)
     await commit(session)
     return campaign
