@@ -215,7 +215,9 @@ def apply_remote(leg: Leg, desc: AudioOffer) -> None:
         sdes_keys.key_remote(leg, leg.media, desc)  # first: a refusal changes nothing
     leg.remote_media = desc
     if leg.media is not None:
-        leg.media.set_remote(desc.address, desc.port, desc.codec, desc.dtmf_payload_types)
+        leg.media.set_remote(
+            desc.address, desc.port, desc.codec, desc.dtmf_payload_types, leg.address[0]
+        )
         leg.media.send_enabled = desc.direction in ("sendrecv", "recvonly")
 
 

@@ -112,6 +112,8 @@ class RtpSession(asyncio.DatagramProtocol):
         self.taps: list[Callable[[bytes, int], None]] = []
         self.packets_in = 0
         self.packets_out = 0
+        self.packets_refused = 0  # from a host that is not the leg's peer (see `peer_hosts`)
+        self.peer_hosts: frozenset[str] | None = None  # None until the peer's SDP is known
         self.player: Player | None = None
         self.srtp: SrtpContext | None = None  # set on SRTP legs (protect out, unprotect in)
         self.sdes_local: tuple[CryptoAttribute, ...] = ()  # our key in use (see sdes_keys)
@@ -141,6 +143,12 @@ class RtpSession(asyncio.DatagramProtocol):
             if plain is None:
                 return
             data = plain
+        hosts = self.peer_hosts
+        if hosts is not None and addr[0] not in hosts:
+            # Only the peer's SDP address or its signalling address may send us media: a
+            # stranger can neither latch the leg's RTP to itself nor inject audio into the call.
+            self.packets_refused += 1
+            return
         self.packets_in += 1
         if not self._latched:
             # Symmetric RTP (RFC 4961): answer where the peer really sends from (NAT).
@@ -202,10 +210,32 @@ class RtpSession(asyncio.DatagramProtocol):
         self.sdes_offered = ()
 
     # -- sending ----------------------------------------------------------------------------
-    def set_remote(self, host: str, port: int, codec: int, dtmf_pts: tuple[int, ...] = ()) -> None:
-        """Point the session at the address, codec and telephone-event types of the peer's SDP."""
+    def set_remote(
+        self,
+        host: str,
+        port: int,
+        codec: int,
+        dtmf_pts: tuple[int, ...] = (),
+        signalling_host: str | None = None,
+    ) -> None:
+        """Point the session at the address, codec and telephone-event types of the peer's SDP.
+
+        From then on media is taken only from that address's host or the peer's signalling
+        host (a NATed phone sends from its public address, which signalling shows).
+        """
+        if (
+            self._latched
+            and self.remote is not None
+            and self.remote[0]
+            not in (
+                host,
+                signalling_host,
+            )
+        ):
+            self._latched = False  # the peer moved (a re-INVITE): learn its new address
         if not self._latched:
             self.remote = (host, port)
+        self.peer_hosts = frozenset(h for h in (host, signalling_host) if h)
         self.codec = codec
         self.dtmf_pt = dtmf_pts[0] if dtmf_pts else None
         self.dtmf_pts = frozenset(dtmf_pts)
