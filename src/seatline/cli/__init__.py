@@ -1,6 +1,13 @@
 """The `seatline` command: assembles the sub-command modules onto one Typer app."""
 
-from seatline.cli import db, simulate, staffing, tls, up  # noqa: F401  (each registers its commands)
+from seatline.cli import (  # noqa: F401  (each registers its commands)
+    admin,
+    db,
+    simulate,
+    staffing,
+    tls,
+    up,
+)
 from seatline.cli.app import app
 
 

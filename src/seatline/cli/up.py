@@ -5,13 +5,16 @@ from __future__ import annotations
 import asyncio
 import logging
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from seatline.cli.app import app
 from seatline.config import ConfigError, HostPort, Settings, load_settings
 from seatline.service import Service, ServiceFailed, run_services
+
+if TYPE_CHECKING:
+    from seatline.store.db import Database
 
 __all__ = ["extra_services", "settings_from_flags", "up"]
 
@@ -64,6 +67,13 @@ async def _start(settings: Settings, demo: bool) -> None:
         if demo:
             created = await seed_demo(database)
             typer.echo(describe_demo(settings) + ("" if created else "\n  (already seeded)"))
+        if not await _has_platform_admin(database):
+            typer.echo(
+                "seatline: nobody can log in yet: create the operator's first login with "
+                "`seatline admin create admin@operator` (same --data-dir / --config), "
+                "or start with --demo to try Seatline out",
+                err=True,
+            )
 
         def ready() -> None:
             typer.echo(f"Seatline is serving {settings.http_url}/ (Ctrl-C to stop)", err=True)
@@ -71,6 +81,13 @@ async def _start(settings: Settings, demo: bool) -> None:
         await run_services(settings, extra_services(), database=database, on_ready=ready)
     finally:
         await database.dispose()
+
+
+async def _has_platform_admin(database: Database) -> bool:
+    from seatline.store.platform import has_platform_admin
+
+    async with database.sessions() as session:
+        return await has_platform_admin(session)
 
 
 @app.command()
