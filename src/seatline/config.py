@@ -94,6 +94,11 @@ class Settings(BaseSettings):
     trunk_refresh_seconds: float = Field(
         5.0, gt=0, le=3600, description="How often the switch checks the store for trunk changes."
     )
+    metrics_token: str | None = Field(
+        None,
+        min_length=16,
+        description="When set, /metrics wants `Authorization: Bearer <token>`; empty: public.",
+    )
 
     @field_validator("log_level", mode="before")
     @classmethod
