@@ -99,6 +99,21 @@ class Settings(BaseSettings):
         min_length=16,
         description="When set, /metrics wants `Authorization: Bearer <token>`; empty: public.",
     )
+    login_body_max_bytes: int = Field(
+        16384, ge=256, le=1024 * 1024, description="Largest body of a login or password change."
+    )
+    json_body_max_bytes: int = Field(
+        1024 * 1024, ge=1024, le=64 * 1024 * 1024, description="Largest JSON request body."
+    )
+    csv_body_max_bytes: int = Field(
+        5 * 1024 * 1024,
+        ge=1024,
+        le=1024 * 1024 * 1024,
+        description="Largest CSV import (lead lists, lookup tables).",
+    )
+    flow_definition_max_bytes: int = Field(
+        512 * 1024, ge=1024, le=64 * 1024 * 1024, description="Largest flow definition (JSON)."
+    )
 
     @field_validator("log_level", mode="before")
     @classmethod

@@ -76,6 +76,16 @@ def app(database: Database, tmp_path: Path, bus: EventBus) -> FastAPI:
     return create_app(settings, database, bus)
 
 
+@pytest.fixture
+def tune(app: FastAPI) -> Callable[..., None]:
+    """Change some of the running app's settings (they are read per request)."""
+
+    def apply(**values: Any) -> None:
+        app.state.settings = app.state.settings.model_copy(update=values)
+
+    return apply
+
+
 class Listener:
     """Collects one tenant's bus events from the moment it is made."""
 

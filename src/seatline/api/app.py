@@ -17,6 +17,7 @@ from seatline.api import (
     tenants,
     users,
 )
+from seatline.api.body_limit import install_body_limits
 from seatline.api.crud import crud_router
 from seatline.api.errors import install_error_handlers
 from seatline.api.ratelimit import LoginLimiter
@@ -61,5 +62,6 @@ def create_app(settings: Settings, database: Database, bus: EventBus | None = No
     for router in routers:
         mount_router(app, router)
     install_error_handlers(app)
-    health.install_metrics(app)
+    install_body_limits(app)
+    health.install_metrics(app)  # outside the limits, so their 413s are counted too
     return app

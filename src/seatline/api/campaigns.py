@@ -33,7 +33,16 @@ from seatline.api.campaign_schemas import (
 )
 from seatline.api.crud import PageDep
 from seatline.api.csv_body import read_csv_body
-from seatline.api.deps import ALL_ROLES, STAFF, Principal, SessionDep, bus_of, commit, require
+from seatline.api.deps import (
+    ALL_ROLES,
+    STAFF,
+    Principal,
+    SessionDep,
+    bus_of,
+    commit,
+    require,
+    settings_of,
+)
 from seatline.api.errors import ApiError
 from seatline.api.schemas import patch_of
 from seatline.dialer import DialMode, LeadState
@@ -62,7 +71,6 @@ from seatline.store.models import CallAttempt, Campaign, DoNotCallEntry, Lead
 
 __all__ = [
     "CAMPAIGN_TOPIC",
-    "MAX_IMPORT_BYTES",
     "MAX_IMPORT_ROWS",
     "calls_router",
     "dnc_router",
@@ -71,7 +79,6 @@ __all__ = [
 ]
 
 CAMPAIGN_TOPIC = "campaign"
-MAX_IMPORT_BYTES = 5 * 1024 * 1024
 MAX_IMPORT_ROWS = 100_000
 
 router = APIRouter(prefix="/api/campaigns", tags=["campaigns"])
@@ -216,7 +223,8 @@ async def post_leads(
 ) -> Any:
     """Add the CSV's leads (columns: number, id, timezone, custom), list bad records by line."""
     await get_campaign(session, who.tenant_id, item_id)
-    data = await read_csv_body(request, max_bytes=MAX_IMPORT_BYTES, what="leads")
+    limit = settings_of(request).csv_body_max_bytes
+    data = await read_csv_body(request, max_bytes=limit, what="leads")
     result = await import_leads(session, who.tenant_id, item_id, data, max_rows=MAX_IMPORT_ROWS)
     await commit(session)
     return result
