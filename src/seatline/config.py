@@ -86,7 +86,7 @@ class Settings(BaseSettings):
     )
     session_hours: int = Field(12, ge=1, le=24 * 30, description="Lifetime of a login session.")
     login_max_failures: int = Field(
-        5, ge=1, le=1000, description="Failed logins per name or address before a lockout."
+        5, ge=1, le=1000, description="Failed logins of one account before it is locked."
     )
     login_window_seconds: int = Field(
         300, ge=1, le=86400, description="Window in which failed logins count, and lockout length."
@@ -113,6 +113,12 @@ class Settings(BaseSettings):
     )
     flow_definition_max_bytes: int = Field(
         512 * 1024, ge=1024, le=64 * 1024 * 1024, description="Largest flow definition (JSON)."
+    )
+    login_address_max_failures: int = Field(
+        50,
+        ge=1,
+        le=100_000,
+        description="Failed logins one client address (IPv6: its /64) may make per window.",
     )
 
     @field_validator("log_level", mode="before")

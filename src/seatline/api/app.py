@@ -52,7 +52,9 @@ def create_app(settings: Settings, database: Database, bus: EventBus | None = No
     app.state.database = database
     app.state.bus = bus or default_bus()
     app.state.login_limiter = LoginLimiter(
-        settings.login_max_failures, settings.login_window_seconds
+        settings.login_max_failures,
+        settings.login_window_seconds,
+        settings.login_address_max_failures,
     )
     routers = [auth.router, tenants.router, users.router, agents.router, health.router]
     routers += [flows.router, contacts.router, lookups.router, events.router]

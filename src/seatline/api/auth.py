@@ -15,11 +15,11 @@ from seatline.api.deps import (
     settings_of,
 )
 from seatline.api.errors import ApiError
-from seatline.api.ratelimit import LoginLimiter
+from seatline.api.ratelimit import LoginLimiter, address_key
 from seatline.api.schemas import LoginBody, UserRead
 from seatline.api.tokens import issue_token
 from seatline.store.models import User
-from seatline.store.users import authenticate
+from seatline.store.users import check_login
 
 __all__ = ["router"]
 
@@ -39,10 +39,10 @@ class LoginAnswer(BaseModel):
 async def login(body: LoginBody, request: Request, response: Response, session: SessionDep) -> Any:
     """Check username and password; answer a bearer token and set the session cookie."""
     limiter: LoginLimiter = request.app.state.login_limiter
-    name_key = "name:" + body.username.strip().lower()
-    address_key = "address:" + (request.client.host if request.client else "unknown")
+    account = body.username.strip().lower()
+    address = address_key(request.client.host if request.client else "unknown")
     # Checked before the password, so a locked-out guesser learns nothing from a right one.
-    wait = limiter.retry_after(name_key, address_key)
+    wait = limiter.retry_after(account, address)
     if wait:
         raise ApiError(
             429,
@@ -51,11 +51,13 @@ async def login(body: LoginBody, request: Request, response: Response, session: 
             {"retry_after": wait},
             headers={"Retry-After": str(wait)},
         )
-    user = await authenticate(session, body.username, body.password)
-    if user is None:
-        limiter.record_failure(name_key, address_key)
+    # Counted before the slow check, so guesses sent at once cannot all pass the limit.
+    limiter.begin(account, address)
+    check = await check_login(session, body.username, body.password)
+    if not check.accepted or check.user is None:
         raise ApiError(401, "bad-credentials", "wrong username or password")
-    limiter.clear(name_key)
+    user = check.user
+    limiter.succeeded(account, address)
     settings = settings_of(request)
     lifetime = settings.session_hours * 3600
     expires_at = int(time.time()) + lifetime
