@@ -57,6 +57,7 @@ from seatline.store.models import (
     Trunk,
 )
 from seatline.store.repo import create_owned
+from seatline.store.sessions import open_session
 from seatline.store.users import create_user
 
 SECRET = "test-secret-key-" + "x" * 32
@@ -131,10 +132,12 @@ class World:
     usernames: dict[Role, str] = field(default_factory=dict)
     # Rows found by name rather than id: kind → (name, key) (a lookup table and a row's key).
     names: dict[str, tuple[str, str]] = field(default_factory=dict)
+    # One login session per user, opened when the world is built.
+    tokens: dict[Role, str] = field(default_factory=dict)
 
     def token(self, role: Role) -> str:
-        """A bearer token for this tenant's user of `role`."""
-        return issue_token(SECRET, self.users[role], int(time.time()) + 3600)
+        """A bearer token (of a live session) for this tenant's user of `role`."""
+        return self.tokens[role]
 
     def headers(self, role: Role) -> dict[str, str]:
         """Authorization headers for this tenant's user of `role`."""
@@ -210,6 +213,11 @@ async def build_world(database: Database, seats: int = 2) -> World:
             )
             world.users[role] = user.id
             world.usernames[role] = username
+            expires = int(time.time()) + 3600
+            opened = await open_session(
+                session, user.id, dt.datetime.fromtimestamp(expires, dt.UTC)
+            )
+            world.tokens[role] = issue_token(SECRET, user.id, opened.id, expires)
         world.rows["users"] = world.users[Role.SUPERVISOR]
     return world
 

@@ -36,7 +36,12 @@ PUBLIC = {
     ("POST", "/api/auth/login"),
     ("POST", "/api/auth/logout"),
 }
-SELF = {("GET", "/api/auth/me"), ("GET", "/api/seats"), ("GET", "/api/campaign-calls/current")}
+SELF = {
+    ("GET", "/api/auth/me"),
+    ("POST", "/api/auth/password"),
+    ("GET", "/api/seats"),
+    ("GET", "/api/campaign-calls/current"),
+}
 
 # Collection POSTs whose body names other rows: the probe puts an id in every reference.
 REFERENCE_POSTS = {

@@ -36,7 +36,7 @@ __all__ = [
     "install_body_limits",
 ]
 
-LOGIN_ROUTES = frozenset({("POST", "/api/auth/login")})
+LOGIN_ROUTES = frozenset({("POST", "/api/auth/login"), ("POST", "/api/auth/password")})
 CSV_ROUTES = frozenset(
     {("PUT", "/api/lookup-tables/{name}/rows"), ("POST", "/api/campaigns/{item_id}/leads")}
 )

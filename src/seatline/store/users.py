@@ -31,6 +31,7 @@ from seatline.store.repo import (
     get_owned,
     update_owned,
 )
+from seatline.store.sessions import end_user_sessions
 
 __all__ = [
     "HASH_THREADS",
@@ -42,6 +43,7 @@ __all__ = [
     "hash_password",
     "hash_password_in_pool",
     "off_loop",
+    "set_own_password",
     "update_user",
     "verify_password",
     "verify_password_in_pool",
@@ -152,7 +154,20 @@ async def update_user(
         await check_reference(session, Agent, user.tenant_id, values["agent_id"], "agent_id")
     if "password" in values:
         values["password_hash"] = await hash_password_in_pool(values.pop("password"))
+    # A new password or a deactivation ends every session at once: an admin resetting a
+    # password after a leak must not leave the thief's token valid for its remaining hours.
+    if "password_hash" in values or values.get("active") is False:
+        await end_user_sessions(session, user.id)
     return await update_owned(session, user, values)
+
+
+async def set_own_password(
+    session: AsyncSession, user: User, password: str, keep_session: uuid.UUID | None
+) -> None:
+    """Give a user a new password and end its other sessions (the one in use may stay)."""
+    user.password_hash = await hash_password_in_pool(password)
+    await end_user_sessions(session, user.id, keep=keep_session)
+    await flush_or_conflict(session)
 
 
 async def delete_user(
