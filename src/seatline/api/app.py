@@ -7,6 +7,7 @@ from fastapi import APIRouter, FastAPI
 import seatline
 from seatline.api import (
     agents,
+    audit,
     auth,
     campaigns,
     contacts,
@@ -59,7 +60,7 @@ def create_app(settings: Settings, database: Database, bus: EventBus | None = No
     routers = [auth.router, tenants.router, users.router, agents.router, health.router]
     routers += [flows.router, contacts.router, lookups.router, events.router]
     routers += [campaigns.router, campaigns.calls_router]
-    routers += [campaigns.dnc_router, campaigns.platform_dnc_router]
+    routers += [campaigns.dnc_router, campaigns.platform_dnc_router, audit.router]
     routers += [crud_router(resource) for resource in RESOURCES]
     for router in routers:
         mount_router(app, router)

@@ -7,6 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Request, Response
 from pydantic import BaseModel, StringConstraints, model_validator
 
+from seatline.api.auditor import AuditDep
 from seatline.api.deps import (
     ALL_ROLES,
     COOKIE_NAME,
@@ -22,6 +23,7 @@ from seatline.api.errors import ApiError
 from seatline.api.ratelimit import LoginLimiter, address_key
 from seatline.api.schemas import Input, LoginBody, Password, UserRead
 from seatline.api.tokens import issue_token
+from seatline.store.audit import record_audit
 from seatline.store.models import User
 from seatline.store.sessions import end_session, open_session, sweep_expired_sessions
 from seatline.store.users import check_login, set_own_password, verify_password_in_pool
@@ -78,8 +80,16 @@ def _limited(request: Request, username: str) -> tuple[LoginLimiter, str, str]:
 async def login(body: LoginBody, request: Request, response: Response, session: SessionDep) -> Any:
     """Check username and password; answer a bearer token and set the session cookie."""
     limiter, account, address = _limited(request, body.username)
+    source = client_address(request)
     check = await check_login(session, body.username, body.password)
     if not check.accepted or check.user is None:
+        # In the tenant of the user the name belongs to, so its admin sees the guessing.
+        tenant_id = check.user.tenant_id if check.user is not None else None
+        detail = {"reason": check.reason}
+        await record_audit(
+            session, tenant_id, "anonymous", "auth.login-failed", body.username, source, detail
+        )
+        await commit(session)
         raise ApiError(401, "bad-credentials", "wrong username or password")
     user = check.user
     limiter.succeeded(account, address)
@@ -87,7 +97,8 @@ async def login(body: LoginBody, request: Request, response: Response, session: 
     lifetime = settings.session_hours * 3600
     expires = dt.datetime.now(dt.UTC).replace(microsecond=0) + dt.timedelta(seconds=lifetime)
     await sweep_expired_sessions(session)
-    opened = await open_session(session, user.id, expires, client_address(request))
+    opened = await open_session(session, user.id, expires, source)
+    await record_audit(session, user.tenant_id, user.username, "auth.login", str(user.id), source)
     await commit(session)
     expires_at = int(expires.timestamp())
     token = issue_token(settings.secret_key or "", user.id, opened.id, expires_at)
@@ -107,8 +118,13 @@ async def login(body: LoginBody, request: Request, response: Response, session: 
 async def logout(request: Request, session: SessionDep) -> Response:
     """End the session of the token or cookie sent (if any) and clear the cookie."""
     claims = token_claims(request)
-    if claims is not None:
-        await end_session(session, claims.session_id)
+    if claims is not None and await end_session(session, claims.session_id):
+        user = await session.get(User, claims.user_id)
+        if user is not None:
+            source = client_address(request)
+            await record_audit(
+                session, user.tenant_id, user.username, "auth.logout", str(user.id), source
+            )
         await commit(session)
     response = Response(status_code=204)
     response.delete_cookie(COOKIE_NAME, path="/")
@@ -117,7 +133,11 @@ async def logout(request: Request, session: SessionDep) -> Response:
 
 @router.post("/password", status_code=204, summary="Change your own password")
 async def change_password(
-    body: PasswordChange, request: Request, session: SessionDep, who: Anyone
+    body: PasswordChange,
+    request: Request,
+    session: SessionDep,
+    who: Anyone,
+    audit: AuditDep,
 ) -> Response:
     """Check the old password, set the new one and end your other sessions (this one stays)."""
     user = await session.get(User, who.user_id)
@@ -125,9 +145,12 @@ async def change_password(
     # A stolen session must not turn into a password guesser: the login limits apply.
     limiter, account, address = _limited(request, user.username)
     if not await verify_password_in_pool(user.password_hash, body.old_password):
+        await audit("auth.password-change-failed", user.id, tenant_id=user.tenant_id)
+        await commit(session)
         raise ApiError(403, "wrong-password", "the current password is wrong")
     limiter.succeeded(account, address)
     await set_own_password(session, user, body.new_password, keep_session=who.session_id)
+    await audit("auth.password-change", user.id, tenant_id=user.tenant_id)
     await commit(session)
     return Response(status_code=204)
 

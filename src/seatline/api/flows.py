@@ -10,6 +10,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request, Response
 
+from seatline.api.auditor import AuditDep
 from seatline.api.crud import PageDep
 from seatline.api.deps import ADMINS, STAFF, Principal, SessionDep, commit, require, settings_of
 from seatline.api.errors import ApiError
@@ -91,13 +92,16 @@ async def get_flow_versions(item_id: uuid.UUID, session: SessionDep, who: Reader
 
 
 @router.post("", response_model=FlowRead, status_code=201, summary="Create a flow")
-async def post_flow(body: FlowCreate, request: Request, session: SessionDep, who: Admin) -> Any:
+async def post_flow(
+    body: FlowCreate, request: Request, session: SessionDep, who: Admin, audit: AuditDep
+) -> Any:
     """Create a flow; its definition becomes version 1."""
     values = body.model_dump()
     check_definition_size(values["definition"], settings_of(request).flow_definition_max_bytes)
     values["definition"] = validate_definition(values["definition"])
     act_as(session, who.username)
     flow = await create_owned(session, Flow, who.tenant_id, values)
+    await audit("flows.create", flow.id, {"name": flow.name})
     await commit(session)
     return flow
 
@@ -109,6 +113,7 @@ async def patch_flow(
     request: Request,
     session: SessionDep,
     who: Admin,
+    audit: AuditDep,
 ) -> Any:
     """Change a flow; a changed definition becomes the next version."""
     flow = await get_owned(session, Flow, who.tenant_id, item_id)
@@ -119,13 +124,17 @@ async def patch_flow(
         values["definition"] = validate_definition(values["definition"])
     act_as(session, who.username)
     flow = await update_owned(session, flow, values)
+    await audit("flows.update", flow.id, {"fields": sorted(values)})
     await commit(session)
     return flow
 
 
 @router.delete("/{item_id}", status_code=204, summary="Delete one flow")
-async def delete_flow(item_id: uuid.UUID, session: SessionDep, who: Admin) -> Response:
+async def delete_flow(
+    item_id: uuid.UUID, session: SessionDep, who: Admin, audit: AuditDep
+) -> Response:
     """Delete a flow and its history (refused while a number starts it)."""
     await delete_owned(session, Flow, who.tenant_id, item_id)
+    await audit("flows.delete", item_id)
     await commit(session)
     return Response(status_code=204)

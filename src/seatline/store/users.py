@@ -95,6 +95,7 @@ class LoginCheck:
 
     user: User | None
     accepted: bool
+    reason: str = ""  # why not: unknown-user, wrong-password or inactive (for the audit log)
 
 
 async def check_login(session: AsyncSession, username: str, password: str) -> LoginCheck:
@@ -102,9 +103,12 @@ async def check_login(session: AsyncSession, username: str, password: str) -> Lo
     user = await session.scalar(sa.select(User).where(User.username == username))
     if user is None:
         await verify_password_in_pool(_DUMMY_HASH, password)
-        return LoginCheck(None, False)
-    matches = await verify_password_in_pool(user.password_hash, password)
-    return LoginCheck(user, matches and user.active)
+        return LoginCheck(None, False, "unknown-user")
+    if not await verify_password_in_pool(user.password_hash, password):
+        return LoginCheck(user, False, "wrong-password")
+    if not user.active:
+        return LoginCheck(user, False, "inactive")
+    return LoginCheck(user, True)
 
 
 async def authenticate(session: AsyncSession, username: str, password: str) -> User | None:
@@ -176,12 +180,15 @@ async def delete_user(
     actor_role: Role,
     tenant_id: uuid.UUID,
     user_id: uuid.UUID,
-) -> None:
-    """Delete a user of the tenant; nobody deletes themselves, only the operator an operator."""
+) -> str:
+    """Delete a user of the tenant and return its username (nobody deletes themselves, and
+    only the operator deletes an operator)."""
     user = await get_owned(session, User, tenant_id, user_id)
     if user.id == actor_id:
         raise InvalidInput("you cannot delete yourself")
     if user.role is Role.PLATFORM_ADMIN and actor_role is not Role.PLATFORM_ADMIN:
         raise PermissionDenied("only a platform admin may delete a platform admin")
+    username = user.username
     await session.delete(user)
     await flush_or_conflict(session)
+    return username
