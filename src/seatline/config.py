@@ -189,7 +189,8 @@ def _ensure_secret_key(settings: Settings) -> Settings:
     """Create the data dir; return settings whose secret key is set (generated and kept there)."""
     path = settings.data_dir / SECRET_KEY_FILE
     try:
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        # 0700: the directory holds the database, the key and recordings (umask may narrow it).
+        settings.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
         if settings.secret_key:
             return settings
         if not path.exists():
