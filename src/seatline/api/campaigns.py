@@ -44,6 +44,7 @@ from seatline.api.deps import (
     settings_of,
 )
 from seatline.api.errors import ApiError
+from seatline.api.recordings import shown_path
 from seatline.api.schemas import patch_of
 from seatline.dialer import DialMode, LeadState
 from seatline.live.bus import EventBus, LiveEvent
@@ -253,13 +254,20 @@ async def get_leads(
     "/{item_id}/attempts", response_model=list[AttemptRead], summary="List a campaign's attempts"
 )
 async def get_attempts(
-    item_id: uuid.UUID, session: SessionDep, who: Manager, paging: PageDep
+    item_id: uuid.UUID, request: Request, session: SessionDep, who: Manager, paging: PageDep
 ) -> Any:
     """List the campaign's dial attempts, newest first."""
     await get_campaign(session, who.tenant_id, item_id)
-    return await list_attempts(
+    attempts = await list_attempts(
         session, who.tenant_id, item_id, limit=paging.limit, offset=paging.offset
     )
+    return [_shown_attempt(request, attempt) for attempt in attempts]
+
+
+def _shown_attempt(request: Request, attempt: CallAttempt) -> AttemptRead:
+    """An attempt as the API shows it: the recording relative to the data directory."""
+    path = shown_path(attempt.recording_path, settings_of(request).data_dir)
+    return AttemptRead.model_validate(attempt).model_copy(update={"recording_path": path})
 
 
 @router.get(
@@ -360,7 +368,12 @@ def _utc(value: dt.datetime | None) -> dt.datetime | None:
     summary="Set a campaign call's disposition",
 )
 async def post_disposition(
-    item_id: uuid.UUID, body: DispositionBody, session: SessionDep, who: Anyone, bus: Bus
+    item_id: uuid.UUID,
+    body: DispositionBody,
+    request: Request,
+    session: SessionDep,
+    who: Anyone,
+    bus: Bus,
 ) -> Any:
     """Set the disposition (once) of a connected campaign call; an agent only of its own."""
     attempt = await session.get(CallAttempt, item_id)
@@ -392,7 +405,7 @@ async def post_disposition(
         "callback_at": callback_at.isoformat() if callback_at else None,
     }
     bus.publish(LiveEvent(CAMPAIGN_TOPIC, str(who.tenant_id), "Dispositioned", data))
-    return attempt
+    return _shown_attempt(request, attempt)
 
 
 async def _block(session: AsyncSession, owner: uuid.UUID | None, body: DncBody) -> DoNotCallEntry:
