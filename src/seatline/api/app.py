@@ -23,6 +23,7 @@ from seatline.api.crud import crud_router
 from seatline.api.errors import install_error_handlers
 from seatline.api.ratelimit import LoginLimiter
 from seatline.api.resources import RESOURCES
+from seatline.api.security_headers import SecurityHeadersMiddleware
 from seatline.config import Settings
 from seatline.live.bus import EventBus, default_bus
 from seatline.store.db import Database
@@ -67,4 +68,7 @@ def create_app(settings: Settings, database: Database, bus: EventBus | None = No
     install_error_handlers(app)
     install_body_limits(app)
     health.install_metrics(app)  # outside the limits, so their 413s are counted too
+    docs = (app.docs_url, app.swagger_ui_oauth2_redirect_url, app.redoc_url)
+    # Outermost of ours, so every answer (a 413 from the limits too) carries the headers.
+    app.add_middleware(SecurityHeadersMiddleware, docs_paths=[path for path in docs if path])
     return app
