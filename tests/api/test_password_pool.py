@@ -9,6 +9,8 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
+from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -16,9 +18,13 @@ import pytest
 from argon2 import PasswordHasher
 from fastapi import FastAPI
 
+from seatline.api import create_app
+from seatline.config import load_settings
 from seatline.store import users
+from seatline.store.db import Database
 
 LOGINS = 6
+SECRET = "test-secret-key-" + "x" * 32  # the conftest app's key
 
 
 class WatchedHasher(PasswordHasher):
@@ -47,9 +53,21 @@ def watched(monkeypatch: pytest.MonkeyPatch) -> WatchedHasher:
     return hasher
 
 
+@pytest.fixture
+async def small_pool_app(database_url: str, tmp_path: Path) -> AsyncIterator[FastAPI]:
+    """The app over a database pool of two connections, so one held too long shows."""
+    database = Database(database_url, pool_size=2, max_overflow=0)
+    settings = load_settings({"data_dir": tmp_path, "secret_key": SECRET}, create_secret=False)
+    yield create_app(settings, database)
+    await database.dispose()
+
+
 async def test_failed_logins_leave_the_event_loop_free(
-    app: FastAPI, watched: WatchedHasher
+    small_pool_app: FastAPI, watched: WatchedHasher
 ) -> None:
+    # Neither the loop nor a database connection may wait on argon2: a login holding its
+    # connection through the slow check would starve /healthz and every other request.
+    app = small_pool_app
     loop = asyncio.get_running_loop()
     loop_thread = threading.get_ident()
     clients = [

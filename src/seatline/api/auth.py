@@ -26,7 +26,12 @@ from seatline.api.tokens import issue_token
 from seatline.store.audit import record_audit
 from seatline.store.models import User
 from seatline.store.sessions import end_session, open_session, sweep_expired_sessions
-from seatline.store.users import check_login, set_own_password, verify_password_in_pool
+from seatline.store.users import (
+    check_login,
+    release_connection,
+    set_own_password,
+    verify_password_in_pool,
+)
 
 __all__ = ["PasswordChange", "router"]
 
@@ -144,6 +149,7 @@ async def change_password(
     assert user is not None  # authenticate just loaded it
     # A stolen session must not turn into a password guesser: the login limits apply.
     limiter, account, address = _limited(request, user.username)
+    await release_connection(session)
     if not await verify_password_in_pool(user.password_hash, body.old_password):
         await audit("auth.password-change-failed", user.id, tenant_id=user.tenant_id)
         await commit(session)

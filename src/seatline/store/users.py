@@ -43,6 +43,7 @@ __all__ = [
     "hash_password",
     "hash_password_in_pool",
     "off_loop",
+    "release_connection",
     "set_own_password",
     "update_user",
     "verify_password",
@@ -98,9 +99,23 @@ class LoginCheck:
     reason: str = ""  # why not: unknown-user, wrong-password or inactive (for the audit log)
 
 
+async def release_connection(session: AsyncSession) -> None:
+    """End the session's (read-only) transaction so its pooled connection is free meanwhile.
+
+    Called before a password check: a login waiting in the pool's queue must not hold a
+    database connection, or a flood of them would starve every other request of the pool.
+    The session's objects stay loaded (sessions are made with expire_on_commit=False).
+    """
+    await session.commit()
+
+
 async def check_login(session: AsyncSession, username: str, password: str) -> LoginCheck:
-    """Check a username and password; accepted only for an active user with that password."""
+    """Check a username and password; accepted only for an active user with that password.
+
+    Ends the session's transaction before the slow check (see `release_connection`).
+    """
     user = await session.scalar(sa.select(User).where(User.username == username))
+    await release_connection(session)
     if user is None:
         await verify_password_in_pool(_DUMMY_HASH, password)
         return LoginCheck(None, False, "unknown-user")
