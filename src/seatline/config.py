@@ -120,6 +120,9 @@ class Settings(BaseSettings):
         le=100_000,
         description="Failed logins one client address (IPv6: its /64) may make per window.",
     )
+    audit_retention_days: int = Field(
+        365, ge=1, le=36500, description="How long audit events are kept."
+    )
 
     @field_validator("log_level", mode="before")
     @classmethod

@@ -6,11 +6,14 @@ users and trunks, and from where.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import httpx
 from fastapi import FastAPI
 
+from seatline.store.audit import record_audit
+from seatline.store.db import Database
 from seatline.store.enums import Role
 
 PASSWORD = "correct-horse"  # the conftest users' password
@@ -142,3 +145,18 @@ async def test_who_reads_the_log(
     everything = await _events(client, tenant_a, Role.PLATFORM_ADMIN, limit="500")
     tenants = {e["tenant_id"] for e in everything}
     assert {str(tenant_a.tenant.id), str(tenant_b.tenant.id)} <= tenants
+
+
+async def test_a_login_prunes_events_past_their_retention(
+    client: httpx.AsyncClient, database: Database, tenant_a: World, tune: Any
+) -> None:
+    tune(audit_retention_days=30)
+    async with database.transaction() as session:
+        old = await record_audit(session, tenant_a.tenant.id, "ann", "skills.create")
+        old.at = dt.datetime.now(dt.UTC) - dt.timedelta(days=31)
+        await record_audit(session, tenant_a.tenant.id, "ann", "skills.update")
+    username = tenant_a.usernames[Role.SUPERVISOR]
+    answer = await client.post("/api/auth/login", json={"username": username, "password": PASSWORD})
+    assert answer.status_code == 200
+    actions = [e["action"] for e in await _events(client, tenant_a, action="skills.")]
+    assert actions == ["skills.update"]

@@ -5,7 +5,13 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
-from seatline.store.audit import MAX_DETAIL_BYTES, AuditFilter, list_audit, record_audit
+from seatline.store.audit import (
+    MAX_DETAIL_BYTES,
+    AuditFilter,
+    list_audit,
+    prune_audit,
+    record_audit,
+)
 from seatline.store.db import Database
 
 
@@ -50,3 +56,17 @@ async def test_values_are_clipped_and_large_details_summarised(database: Databas
     async with database.transaction() as session:
         small = await record_audit(session, tenant, "a", "b", detail={"when": dt.date(2026, 1, 1)})
     assert small.detail == {"when": "2026-01-01"}  # anything JSON can't hold becomes text
+
+
+async def test_events_past_retention_are_pruned(database: Database) -> None:
+    tenant = uuid.uuid4()
+    async with database.transaction() as session:
+        old = await record_audit(session, tenant, "ann", "auth.login")
+        old.at = dt.datetime.now(dt.UTC) - dt.timedelta(days=400)
+        await record_audit(session, tenant, "ann", "auth.logout")
+    async with database.transaction() as session:
+        cutoff = dt.datetime.now(dt.UTC) - dt.timedelta(days=365)
+        assert await prune_audit(session, cutoff) >= 1
+    async with database.sessions() as session:
+        left = await list_audit(session, AuditFilter(tenant_id=tenant))
+    assert [e.action for e in left] == ["auth.logout"]

@@ -23,7 +23,7 @@ from seatline.api.errors import ApiError
 from seatline.api.ratelimit import LoginLimiter, address_key
 from seatline.api.schemas import Input, LoginBody, Password, UserRead
 from seatline.api.tokens import issue_token
-from seatline.store.audit import record_audit
+from seatline.store.audit import prune_audit, record_audit
 from seatline.store.models import User
 from seatline.store.sessions import end_session, open_session, sweep_expired_sessions
 from seatline.store.users import (
@@ -101,7 +101,10 @@ async def login(body: LoginBody, request: Request, response: Response, session: 
     settings = settings_of(request)
     lifetime = settings.session_hours * 3600
     expires = dt.datetime.now(dt.UTC).replace(microsecond=0) + dt.timedelta(seconds=lifetime)
+    # Housekeeping on a successful login only, so strangers cannot make the node do it.
     await sweep_expired_sessions(session)
+    retention = dt.timedelta(days=settings.audit_retention_days)
+    await prune_audit(session, dt.datetime.now(dt.UTC) - retention)
     opened = await open_session(session, user.id, expires, source)
     await record_audit(session, user.tenant_id, user.username, "auth.login", str(user.id), source)
     await commit(session)

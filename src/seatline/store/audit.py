@@ -5,8 +5,9 @@ commit together or not at all; a refusal (a failed login) is recorded by committ
 refusal is raised. Any part of Seatline may call it: the API for logins, user, trunk and
 configuration changes and recording access; the switch for bans of SIP sources (with no
 tenant: those are the platform's). Values are clipped to their columns and the detail to a few
-kilobytes of JSON, so an attacker choosing a username cannot make an event large. Nothing
-secret goes in: changes name the fields that changed, never their values.
+kilobytes of JSON, so an attacker choosing a username cannot make an event large, and events
+older than the retention setting are pruned (at each successful login). Nothing secret goes
+in: changes name the fields that changed, never their values.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from seatline.store.models import AuditEvent
 
-__all__ = ["MAX_DETAIL_BYTES", "AuditFilter", "list_audit", "record_audit"]
+__all__ = ["MAX_DETAIL_BYTES", "AuditFilter", "list_audit", "prune_audit", "record_audit"]
 
 MAX_DETAIL_BYTES = 4096
 
@@ -102,3 +103,9 @@ async def list_audit(
         query = query.where(AuditEvent.at < where.until)
     query = query.order_by(AuditEvent.at.desc(), AuditEvent.id).limit(limit).offset(offset)
     return (await session.scalars(query)).all()
+
+
+async def prune_audit(session: AsyncSession, before: dt.datetime) -> int:
+    """Delete events older than `before` (the retention limit); return how many."""
+    result = await session.execute(sa.delete(AuditEvent).where(AuditEvent.at < before))
+    return int(getattr(result, "rowcount", 0))
