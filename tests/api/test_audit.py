@@ -160,3 +160,21 @@ async def test_a_login_prunes_events_past_their_retention(
     assert answer.status_code == 200
     actions = [e["action"] for e in await _events(client, tenant_a, action="skills.")]
     assert actions == ["skills.update"]
+
+
+async def test_a_locked_account_and_a_throttled_address_are_recorded_once(
+    app: FastAPI, client: httpx.AsyncClient, tenant_a: World
+) -> None:
+    app.state.login_limiter.address_max_failures = 7
+    username = tenant_a.usernames[Role.SUPERVISOR]
+    async with _from(app, "198.51.100.77") as guesser:
+        statuses = []
+        for n in range(9):
+            name = username if n < 6 else f"nobody{n}@nowhere"
+            body = {"username": name, "password": "guess"}
+            statuses.append((await guesser.post("/api/auth/login", json=body)).status_code)
+    assert statuses == [401] * 5 + [429] + [401] * 2 + [429]
+    locked = await _events(client, tenant_a, action="auth.account-locked")
+    assert [(e["subject"], e["source"]) for e in locked] == [(username, "198.51.100.77")]
+    platform = await _events(client, tenant_a, Role.PLATFORM_ADMIN, action="auth.address-throttled")
+    assert [e["subject"] for e in platform].count("198.51.100.77") == 1

@@ -2,10 +2,12 @@
 bearer for scripts, and a login session behind both that logout or a password change ends."""
 
 import datetime as dt
+import uuid
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request, Response
 from pydantic import BaseModel, StringConstraints, model_validator
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from seatline.api.auditor import AuditDep
 from seatline.api.deps import (
@@ -81,6 +83,26 @@ def _limited(request: Request, username: str) -> tuple[LoginLimiter, str, str]:
     return limiter, account, address
 
 
+async def _audit_limits(
+    session: AsyncSession,
+    limiter: LoginLimiter,
+    account: str,
+    address: str,
+    tenant_id: uuid.UUID | None,
+    username: str,
+) -> None:
+    """Record the failure that locked the account or used up the address's budget.
+
+    Later attempts are refused before any check, so each lock is recorded about once.
+    """
+    if limiter.account_locked(account):
+        await record_audit(
+            session, tenant_id, "anonymous", "auth.account-locked", username, address
+        )
+    if limiter.address_throttled(address):
+        await record_audit(session, None, "anonymous", "auth.address-throttled", address, address)
+
+
 @router.post("/login", response_model=LoginAnswer, summary="Log in")
 async def login(body: LoginBody, request: Request, response: Response, session: SessionDep) -> Any:
     """Check username and password; answer a bearer token and set the session cookie."""
@@ -94,6 +116,7 @@ async def login(body: LoginBody, request: Request, response: Response, session: 
         await record_audit(
             session, tenant_id, "anonymous", "auth.login-failed", body.username, source, detail
         )
+        await _audit_limits(session, limiter, account, address, tenant_id, body.username)
         await commit(session)
         raise ApiError(401, "bad-credentials", "wrong username or password")
     user = check.user

@@ -98,16 +98,31 @@ class LoginLimiter:
     def retry_after(self, account: str, address: str) -> int:
         """Seconds until `account` may try from `address`; 0 when it may try now."""
         now = self.clock()
-        wait = 0.0
-        times = self._recent(account, now)
-        if len(times) >= self.max_failures:
-            # Unlocked once the oldest of the last `max_failures` failures leaves the window.
-            wait = times[-self.max_failures] + self.window - now
+        wait = self._account_wait(account, now)
         if not self._is_known(account, address, now):
-            bucket = self._bucket(address, now)
-            if bucket is not None and bucket.tokens < 1:
-                wait = max(wait, (1 - bucket.tokens) / self._refill_per_second)
+            wait = max(wait, self._address_wait(address, now))
         return math.ceil(wait) if wait > 0 else 0
+
+    def account_locked(self, account: str) -> bool:
+        """Tell whether the account is locked now (from every address)."""
+        return self._account_wait(account, self.clock()) > 0
+
+    def address_throttled(self, address: str) -> bool:
+        """Tell whether the address is out of budget now (for users unknown there)."""
+        return self._address_wait(address, self.clock()) > 0
+
+    def _account_wait(self, account: str, now: float) -> float:
+        times = self._recent(account, now)
+        if len(times) < self.max_failures:
+            return 0.0
+        # Unlocked once the oldest of the last `max_failures` failures leaves the window.
+        return times[-self.max_failures] + self.window - now
+
+    def _address_wait(self, address: str, now: float) -> float:
+        bucket = self._bucket(address, now)
+        if bucket is None or bucket.tokens >= 1:
+            return 0.0
+        return (1 - bucket.tokens) / self._refill_per_second
 
     def begin(self, account: str, address: str) -> None:
         """Count an attempt as a failure of both keys until `succeeded` says otherwise."""
