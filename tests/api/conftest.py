@@ -64,6 +64,17 @@ SECRET = "test-secret-key-" + "x" * 32
 PASSWORD = "correct-horse"
 
 
+@pytest.fixture(autouse=True)
+def cheap_unknown_user_checks(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Logins naming nobody check a cheap hash too (the real one costs ~0.2 s per try)."""
+    from argon2 import PasswordHasher
+
+    from seatline.store import users
+
+    cheap = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1).hash("x")
+    monkeypatch.setattr(users, "_DUMMY_HASH", cheap)
+
+
 @pytest.fixture
 def bus() -> EventBus:
     """The live event bus of one test's app (its own, so tests never see each other's events)."""

@@ -50,6 +50,7 @@ def watched(monkeypatch: pytest.MonkeyPatch) -> WatchedHasher:
     """The real argon2 costs (the conftest makes them tiny), with the threads noted."""
     hasher = WatchedHasher()
     monkeypatch.setattr(users, "_hasher", hasher)
+    monkeypatch.setattr(users, "_DUMMY_HASH", PasswordHasher().hash("timing-equaliser"))
     return hasher
 
 
