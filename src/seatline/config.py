@@ -86,7 +86,7 @@ class Settings(BaseSettings):
     )
     session_hours: int = Field(12, ge=1, le=24 * 30, description="Lifetime of a login session.")
     login_max_failures: int = Field(
-        5, ge=1, le=1000, description="Failed logins per name or address before a lockout."
+        5, ge=1, le=1000, description="Failed logins of one account before it is locked."
     )
     login_window_seconds: int = Field(
         300, ge=1, le=86400, description="Window in which failed logins count, and lockout length."
@@ -113,6 +113,35 @@ class Settings(BaseSettings):
         le=65535,
         description="Port of SIP over TLS (on sip_host); empty means 5061 when a certificate "
         "is configured, and no TLS listener without one.",
+    )
+    metrics_token: str | None = Field(
+        None,
+        min_length=16,
+        description="When set, /metrics wants `Authorization: Bearer <token>`; empty: public.",
+    )
+    login_body_max_bytes: int = Field(
+        16384, ge=256, le=1024 * 1024, description="Largest body of a login or password change."
+    )
+    json_body_max_bytes: int = Field(
+        1024 * 1024, ge=1024, le=64 * 1024 * 1024, description="Largest JSON request body."
+    )
+    csv_body_max_bytes: int = Field(
+        5 * 1024 * 1024,
+        ge=1024,
+        le=1024 * 1024 * 1024,
+        description="Largest CSV import (lead lists, lookup tables).",
+    )
+    flow_definition_max_bytes: int = Field(
+        512 * 1024, ge=1024, le=64 * 1024 * 1024, description="Largest flow definition (JSON)."
+    )
+    login_address_max_failures: int = Field(
+        50,
+        ge=1,
+        le=100_000,
+        description="Failed logins one client address (IPv6: its /64) may make per window.",
+    )
+    audit_retention_days: int = Field(
+        365, ge=1, le=36500, description="How long audit events are kept."
     )
 
     @field_validator("log_level", mode="before")
@@ -203,7 +232,8 @@ def _ensure_secret_key(settings: Settings) -> Settings:
     """Create the data dir; return settings whose secret key is set (generated and kept there)."""
     path = settings.data_dir / SECRET_KEY_FILE
     try:
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        # 0700: the directory holds the database, the key and recordings (umask may narrow it).
+        settings.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
         if settings.secret_key:
             return settings
         if not path.exists():

@@ -57,10 +57,22 @@ from seatline.store.models import (
     Trunk,
 )
 from seatline.store.repo import create_owned
+from seatline.store.sessions import open_session
 from seatline.store.users import create_user
 
 SECRET = "test-secret-key-" + "x" * 32
 PASSWORD = "correct-horse"
+
+
+@pytest.fixture(autouse=True)
+def cheap_unknown_user_checks(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Logins naming nobody check a cheap hash too (the real one costs ~0.2 s per try)."""
+    from argon2 import PasswordHasher
+
+    from seatline.store import users
+
+    cheap = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1).hash("x")
+    monkeypatch.setattr(users, "_DUMMY_HASH", cheap)
 
 
 @pytest.fixture
@@ -74,6 +86,16 @@ def app(database: Database, tmp_path: Path, bus: EventBus) -> FastAPI:
     """The Seatline app over the test database."""
     settings = load_settings({"data_dir": tmp_path, "secret_key": SECRET}, create_secret=False)
     return create_app(settings, database, bus)
+
+
+@pytest.fixture
+def tune(app: FastAPI) -> Callable[..., None]:
+    """Change some of the running app's settings (they are read per request)."""
+
+    def apply(**values: Any) -> None:
+        app.state.settings = app.state.settings.model_copy(update=values)
+
+    return apply
 
 
 class Listener:
@@ -121,10 +143,12 @@ class World:
     usernames: dict[Role, str] = field(default_factory=dict)
     # Rows found by name rather than id: kind → (name, key) (a lookup table and a row's key).
     names: dict[str, tuple[str, str]] = field(default_factory=dict)
+    # One login session per user, opened when the world is built.
+    tokens: dict[Role, str] = field(default_factory=dict)
 
     def token(self, role: Role) -> str:
-        """A bearer token for this tenant's user of `role`."""
-        return issue_token(SECRET, self.users[role], int(time.time()) + 3600)
+        """A bearer token (of a live session) for this tenant's user of `role`."""
+        return self.tokens[role]
 
     def headers(self, role: Role) -> dict[str, str]:
         """Authorization headers for this tenant's user of `role`."""
@@ -200,6 +224,11 @@ async def build_world(database: Database, seats: int = 2) -> World:
             )
             world.users[role] = user.id
             world.usernames[role] = username
+            expires = int(time.time()) + 3600
+            opened = await open_session(
+                session, user.id, dt.datetime.fromtimestamp(expires, dt.UTC)
+            )
+            world.tokens[role] = issue_token(SECRET, user.id, opened.id, expires)
         world.rows["users"] = world.users[Role.SUPERVISOR]
     return world
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import httpx
 
-from seatline.api.tokens import issue_token, read_token
+from seatline.api.tokens import TokenClaims, issue_token, read_token
 from seatline.store.enums import Role
 
 PASSWORD = "correct-horse"  # the conftest users' password
@@ -48,15 +48,15 @@ async def test_wrong_password_and_unknown_user_answer_the_same(
 
 async def test_missing_forged_or_expired_tokens_are_refused(client: httpx.AsyncClient) -> None:
     assert (await client.get("/api/queues")).json()["error_id"] == "not-authenticated"
-    forged = issue_token("another-secret-" + "y" * 32, uuid.uuid4(), 2**40)
+    forged = issue_token("another-secret-" + "y" * 32, uuid.uuid4(), uuid.uuid4(), 2**40)
     answer = await client.get("/api/queues", headers={"Authorization": f"Bearer {forged}"})
     assert answer.status_code == 401
 
 
 def test_tokens_expire_and_resist_tampering() -> None:
-    user = uuid.uuid4()
-    token = issue_token("k" * 40, user, expires_at=1000)
-    assert read_token("k" * 40, token, now=999) == user
+    user, session = uuid.uuid4(), uuid.uuid4()
+    token = issue_token("k" * 40, user, session, expires_at=1000)
+    assert read_token("k" * 40, token, now=999) == TokenClaims(user, session)
     assert read_token("k" * 40, token, now=1000) is None
     assert read_token("j" * 40, token, now=999) is None
     payload, _, signature = token.partition(".")

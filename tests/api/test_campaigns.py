@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 import httpx
@@ -237,7 +238,10 @@ async def test_lead_import_keeps_good_rows_and_reports_bad_ones_by_line(
 
 
 async def test_lead_import_limits_and_refusals(
-    client: httpx.AsyncClient, tenant_a: World, monkeypatch: pytest.MonkeyPatch
+    client: httpx.AsyncClient,
+    tenant_a: World,
+    monkeypatch: pytest.MonkeyPatch,
+    tune: Callable[..., None],
 ) -> None:
     campaign = await make_campaign(client, tenant_a)
     url = f"/api/campaigns/{campaign['id']}/leads"
@@ -251,7 +255,7 @@ async def test_lead_import_limits_and_refusals(
     assert_error(latin, 415, "unsupported-media-type")
     broken = await client.post(url, content=b"id,name\n1,x\n", headers=headers | CSV)
     assert "number" in assert_error(broken, 422, "invalid-input")
-    monkeypatch.setattr(campaigns, "MAX_IMPORT_BYTES", 10)
+    tune(csv_body_max_bytes=10)
     big = await client.post(url, content=good, headers=headers | CSV)
     assert "larger than 10 bytes" in assert_error(big, 413, "too-large")
 
@@ -261,7 +265,7 @@ async def test_lead_import_limits_and_refusals(
 
     streamed = await client.post(url, content=chunks(), headers=headers | CSV)
     assert_error(streamed, 413, "too-large")
-    monkeypatch.setattr(campaigns, "MAX_IMPORT_BYTES", 1000)
+    tune(csv_body_max_bytes=1000)
     monkeypatch.setattr(campaigns, "MAX_IMPORT_ROWS", 2)
     many = await client.post(url, content=b"number\n1111\n2222\n3333\n", headers=headers | CSV)
     assert "more than 2 rows" in assert_error(many, 413, "too-large")

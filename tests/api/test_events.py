@@ -271,3 +271,17 @@ async def test_stream_ends_when_its_user_is_deactivated(
             await socket.receive(timeout=5)
     assert ended.value.code == 4401
     assert ended.value.reason.startswith("session ended")
+
+
+async def test_stream_ends_when_its_session_is_logged_out(
+    app: FastAPI, client: httpx.AsyncClient, tenant_a: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(events, "REVALIDATE_SECONDS", 0.05)
+    headers = bearer(tenant_a, Role.SUPERVISOR)
+    async with Socket(app, headers) as socket:
+        await subscribed(socket)
+        assert await socket.nothing_within(0.1)  # still valid: still open
+        assert (await client.post("/api/auth/logout", headers=headers)).status_code == 204
+        with pytest.raises(Closed) as ended:
+            await socket.receive(timeout=5)
+    assert ended.value.code == 4401

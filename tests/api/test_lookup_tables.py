@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import httpx
@@ -97,7 +98,10 @@ async def test_a_broken_header_is_422_naming_the_problem(
 
 
 async def test_limits_and_content_type(
-    client: httpx.AsyncClient, tenant_a: World, monkeypatch: pytest.MonkeyPatch
+    client: httpx.AsyncClient,
+    tenant_a: World,
+    monkeypatch: pytest.MonkeyPatch,
+    tune: Callable[..., None],
 ) -> None:
     await make_table(client, tenant_a)
     admin = tenant_a.headers(Role.TENANT_ADMIN)
@@ -106,7 +110,7 @@ async def test_limits_and_content_type(
     monkeypatch.setattr(lookups, "MAX_IMPORT_ROWS", 10)
     answer = await client.put(url, content=data, headers=admin | CSV)
     assert "more than 10 rows" in assert_error(answer, 413, "too-large")["message"]
-    monkeypatch.setattr(lookups, "MAX_IMPORT_BYTES", 100)
+    tune(csv_body_max_bytes=100)
     answer = await client.put(url, content=data, headers=admin | CSV)
     assert "larger than 100 bytes" in assert_error(answer, 413, "too-large")["message"]
 

@@ -84,7 +84,7 @@ async def test_demo_menu_reaches_the_agent_and_the_record_survives_kill_9(
     caller_leg, agent_leg = detail["legs"]
     assert (caller_leg["role"], agent_leg["role"]) == ("caller", "agent")
     assert agent_leg["answered_at"] == detail["answered_at"] and agent_leg["ended_at"]
-    recording = Path(detail["recording_path"])
+    recording = node.data_dir / detail["recording_path"]  # relative to the data dir
     caller_rms, agent_rms = channel_rms(recording)
     assert caller_rms > 300 and agent_rms > 300, (caller_rms, agent_rms)
 

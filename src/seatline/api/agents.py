@@ -12,6 +12,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from seatline.api.auditor import AuditDep
 from seatline.api.crud import PageDep
 from seatline.api.deps import ADMINS, ALL_ROLES, Principal, SessionDep, bus_of, commit, require
 from seatline.api.schemas import AgentCreate, AgentRead, NotReadyBody, patch_of
@@ -68,9 +69,10 @@ async def get_agent(item_id: uuid.UUID, session: SessionDep, who: Anyone) -> Any
 
 
 @router.post("", response_model=AgentRead, status_code=201, summary="Create an agent")
-async def post_agent(body: AgentCreate, session: SessionDep, who: Admin) -> Any:
+async def post_agent(body: AgentCreate, session: SessionDep, who: Admin, audit: AuditDep) -> Any:
     """Create an agent; its SIP password is stored only as HA1."""
     agent = await create_agent(session, who.tenant_id, body.model_dump())
+    await audit("agents.create", agent.id, {"extension": agent.extension})
     await commit(session)
     return agent
 
@@ -81,18 +83,24 @@ async def patch_agent(
     body: AgentPatch,  # type: ignore[valid-type]
     session: SessionDep,
     who: Admin,
+    audit: AuditDep,
 ) -> Any:
-    """Change an agent."""
+    """Change an agent (a new SIP password is audited by name, never by value)."""
     agent = await get_owned(session, Agent, who.tenant_id, item_id)
-    agent = await update_agent(session, agent, body.model_dump(exclude_unset=True))  # type: ignore[attr-defined]
+    values = body.model_dump(exclude_unset=True)  # type: ignore[attr-defined]
+    agent = await update_agent(session, agent, values)
+    await audit("agents.update", agent.id, {"fields": sorted(values)})
     await commit(session)
     return agent
 
 
 @router.delete("/{item_id}", status_code=204, summary="Delete one agent")
-async def delete_agent(item_id: uuid.UUID, session: SessionDep, who: Admin) -> Response:
+async def delete_agent(
+    item_id: uuid.UUID, session: SessionDep, who: Admin, audit: AuditDep
+) -> Response:
     """Delete an agent."""
     await delete_owned(session, Agent, who.tenant_id, item_id)
+    await audit("agents.delete", item_id)
     await commit(session)
     return Response(status_code=204)
 

@@ -7,6 +7,7 @@ from fastapi import APIRouter, FastAPI
 import seatline
 from seatline.api import (
     agents,
+    audit,
     auth,
     campaigns,
     contacts,
@@ -18,10 +19,12 @@ from seatline.api import (
     trunks,
     users,
 )
+from seatline.api.body_limit import install_body_limits
 from seatline.api.crud import crud_router
 from seatline.api.errors import install_error_handlers
 from seatline.api.ratelimit import LoginLimiter
 from seatline.api.resources import RESOURCES
+from seatline.api.security_headers import SecurityHeadersMiddleware
 from seatline.config import Settings
 from seatline.live.bus import EventBus, default_bus
 from seatline.store.db import Database
@@ -52,15 +55,21 @@ def create_app(settings: Settings, database: Database, bus: EventBus | None = No
     app.state.database = database
     app.state.bus = bus or default_bus()
     app.state.login_limiter = LoginLimiter(
-        settings.login_max_failures, settings.login_window_seconds
+        settings.login_max_failures,
+        settings.login_window_seconds,
+        settings.login_address_max_failures,
     )
     routers = [auth.router, tenants.router, users.router, agents.router, health.router]
     routers += [flows.router, contacts.router, lookups.router, events.router]
     routers += [campaigns.router, campaigns.calls_router, trunks.router]
-    routers += [campaigns.dnc_router, campaigns.platform_dnc_router]
+    routers += [campaigns.dnc_router, campaigns.platform_dnc_router, audit.router]
     routers += [crud_router(resource) for resource in RESOURCES]
     for router in routers:
         mount_router(app, router)
     install_error_handlers(app)
-    health.install_metrics(app)
+    install_body_limits(app)
+    health.install_metrics(app)  # outside the limits, so their 413s are counted too
+    docs = (app.docs_url, app.swagger_ui_oauth2_redirect_url, app.redoc_url)
+    # Outermost of ours, so every answer (a 413 from the limits too) carries the headers.
+    app.add_middleware(SecurityHeadersMiddleware, docs_paths=[path for path in docs if path])
     return app

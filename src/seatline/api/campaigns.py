@@ -34,8 +34,18 @@ from seatline.api.campaign_schemas import (
 )
 from seatline.api.crud import PageDep
 from seatline.api.csv_body import read_csv_body
-from seatline.api.deps import ALL_ROLES, STAFF, Principal, SessionDep, bus_of, commit, require
+from seatline.api.deps import (
+    ALL_ROLES,
+    STAFF,
+    Principal,
+    SessionDep,
+    bus_of,
+    commit,
+    require,
+    settings_of,
+)
 from seatline.api.errors import ApiError
+from seatline.api.recordings import shown_path
 from seatline.api.schemas import patch_of
 from seatline.dialer import DialMode, LeadState
 from seatline.guard.outbound import caller_id_refusal
@@ -64,7 +74,6 @@ from seatline.store.models import CallAttempt, Campaign, DoNotCallEntry, Lead, N
 
 __all__ = [
     "CAMPAIGN_TOPIC",
-    "MAX_IMPORT_BYTES",
     "MAX_IMPORT_ROWS",
     "calls_router",
     "dnc_router",
@@ -73,7 +82,6 @@ __all__ = [
 ]
 
 CAMPAIGN_TOPIC = "campaign"
-MAX_IMPORT_BYTES = 5 * 1024 * 1024
 MAX_IMPORT_ROWS = 100_000
 
 router = APIRouter(prefix="/api/campaigns", tags=["campaigns"])
@@ -231,7 +239,8 @@ async def post_leads(
 ) -> Any:
     """Add the CSV's leads (columns: number, id, timezone, custom), list bad records by line."""
     await get_campaign(session, who.tenant_id, item_id)
-    data = await read_csv_body(request, max_bytes=MAX_IMPORT_BYTES, what="leads")
+    limit = settings_of(request).csv_body_max_bytes
+    data = await read_csv_body(request, max_bytes=limit, what="leads")
     result = await import_leads(session, who.tenant_id, item_id, data, max_rows=MAX_IMPORT_ROWS)
     await commit(session)
     return result
@@ -260,13 +269,20 @@ async def get_leads(
     "/{item_id}/attempts", response_model=list[AttemptRead], summary="List a campaign's attempts"
 )
 async def get_attempts(
-    item_id: uuid.UUID, session: SessionDep, who: Manager, paging: PageDep
+    item_id: uuid.UUID, request: Request, session: SessionDep, who: Manager, paging: PageDep
 ) -> Any:
     """List the campaign's dial attempts, newest first."""
     await get_campaign(session, who.tenant_id, item_id)
-    return await list_attempts(
+    attempts = await list_attempts(
         session, who.tenant_id, item_id, limit=paging.limit, offset=paging.offset
     )
+    return [_shown_attempt(request, attempt) for attempt in attempts]
+
+
+def _shown_attempt(request: Request, attempt: CallAttempt) -> AttemptRead:
+    """An attempt as the API shows it: the recording relative to the data directory."""
+    path = shown_path(attempt.recording_path, settings_of(request).data_dir)
+    return AttemptRead.model_validate(attempt).model_copy(update={"recording_path": path})
 
 
 @router.get(
@@ -367,7 +383,12 @@ def _utc(value: dt.datetime | None) -> dt.datetime | None:
     summary="Set a campaign call's disposition",
 )
 async def post_disposition(
-    item_id: uuid.UUID, body: DispositionBody, session: SessionDep, who: Anyone, bus: Bus
+    item_id: uuid.UUID,
+    body: DispositionBody,
+    request: Request,
+    session: SessionDep,
+    who: Anyone,
+    bus: Bus,
 ) -> Any:
     """Set the disposition (once) of a connected campaign call; an agent only of its own."""
     attempt = await session.get(CallAttempt, item_id)
@@ -399,7 +420,7 @@ async def post_disposition(
         "callback_at": callback_at.isoformat() if callback_at else None,
     }
     bus.publish(LiveEvent(CAMPAIGN_TOPIC, str(who.tenant_id), "Dispositioned", data))
-    return attempt
+    return _shown_attempt(request, attempt)
 
 
 async def _block(session: AsyncSession, owner: uuid.UUID | None, body: DncBody) -> DoNotCallEntry:

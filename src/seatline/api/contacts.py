@@ -1,7 +1,10 @@
-"""Contact records: search, one record with its legs and offers, and the disposition.
+"""Contact records: search, one record with its legs and offers, the disposition, and the
+recording and voicemail as WAV downloads.
 
 Supervisors and admins see every contact of their tenant; an agent sees only the contacts it
-took, and any other id answers 404 exactly like an id that does not exist.
+took, and any other id answers 404 exactly like an id that does not exist. The same rule holds
+for the downloads, and every download is audited. Records show recording paths relative to the
+data directory, never the server's absolute paths (see `api.recordings`).
 """
 
 import contextlib
@@ -10,11 +13,14 @@ import re
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import FileResponse
 
+from seatline.api.auditor import AuditDep
 from seatline.api.crud import PageDep
-from seatline.api.deps import ALL_ROLES, Principal, SessionDep, commit, require
+from seatline.api.deps import ALL_ROLES, Principal, SessionDep, commit, require, settings_of
 from seatline.api.errors import ApiError
+from seatline.api.recordings import servable_recording, shown_path
 from seatline.api.schemas import Code, Input, Output
 from seatline.store.contacts import ContactFilter, get_contact, list_contacts, set_disposition
 from seatline.store.enums import (
@@ -25,6 +31,7 @@ from seatline.store.enums import (
     OfferOutcome,
     Role,
 )
+from seatline.store.models import Contact, Tenant
 
 __all__ = ["ContactDetail", "ContactRead", "DispositionBody", "router"]
 
@@ -58,9 +65,11 @@ class ContactRead(Output):
     inputs: dict[str, list[str]]
     wait_seconds: float | None
     talk_seconds: float | None
-    recording_path: str | None
+    recording_path: str | None  # relative to the data directory
     voicemail_path: str | None
     end_reason: str
+    recording_url: str | None = None  # GET it for the WAV
+    voicemail_url: str | None = None
 
 
 class LegRead(Output):
@@ -95,6 +104,20 @@ class DispositionBody(Input):
     """The disposition code to set; null clears it."""
 
     code: Code | None
+
+
+def _shown(request: Request, contact: Contact, shape: type[ContactRead]) -> ContactRead:
+    """The record as the API shows it: relative paths and download links, never server paths."""
+    data_dir = settings_of(request).data_dir
+    base = f"/api/contacts/{contact.id}"
+    return shape.model_validate(contact).model_copy(
+        update={
+            "recording_path": shown_path(contact.recording_path, data_dir),
+            "voicemail_path": shown_path(contact.voicemail_path, data_dir),
+            "recording_url": f"{base}/recording" if contact.recording_path else None,
+            "voicemail_url": f"{base}/voicemail" if contact.voicemail_path else None,
+        }
+    )
 
 
 def _utc(value: dt.datetime | None) -> dt.datetime | None:
@@ -145,6 +168,7 @@ def _filter(
 
 @router.get("", response_model=list[ContactRead], summary="Search contact records")
 async def search_contacts(
+    request: Request,
     session: SessionDep,
     who: Anyone,
     paging: PageDep,
@@ -165,26 +189,80 @@ async def search_contacts(
     where = _filter(who, arrived_from, arrived_to, queue, agent, outcome, number)
     if where is None:
         return []
-    return await list_contacts(
+    found = await list_contacts(
         session, who.tenant_id, where, limit=paging.limit, offset=paging.offset
     )
+    return [_shown(request, contact, ContactRead) for contact in found]
 
 
 @router.get("/{item_id}", response_model=ContactDetail, summary="Get one contact record")
-async def get_one_contact(item_id: uuid.UUID, session: SessionDep, who: Anyone) -> Any:
+async def get_one_contact(
+    item_id: uuid.UUID, request: Request, session: SessionDep, who: Anyone
+) -> Any:
     """Return a contact record with its legs and offers."""
-    return await get_contact(session, who.tenant_id, item_id, agent_id=_agent_scope(who))
+    contact = await get_contact(session, who.tenant_id, item_id, agent_id=_agent_scope(who))
+    return _shown(request, contact, ContactDetail)
+
+
+async def _download(
+    item_id: uuid.UUID,
+    request: Request,
+    session: SessionDep,
+    who: Principal,
+    audit: AuditDep,
+    what: str,
+) -> FileResponse:
+    contact = await get_contact(session, who.tenant_id, item_id, agent_id=_agent_scope(who))
+    tenant = await session.get(Tenant, who.tenant_id)
+    assert tenant is not None  # the principal's tenant exists, authenticate checked it
+    stored = contact.recording_path if what == "recording" else contact.voicemail_path
+    path = servable_recording(stored, settings_of(request).data_dir, tenant.slug, what)
+    await audit(f"contacts.{what}-download", contact.id)
+    await commit(session)  # audited before a byte leaves
+    suffix = "" if what == "recording" else "-voicemail"
+    return FileResponse(path, media_type="audio/wav", filename=f"{contact.id}{suffix}.wav")
+
+
+WAV: dict[int | str, dict[str, Any]] = {
+    200: {"content": {"audio/wav": {}}, "description": "the WAV file"}
+}
+
+
+@router.get(
+    "/{item_id}/recording",
+    response_class=FileResponse,
+    responses=WAV,
+    summary="Download a contact's recording",
+)
+async def get_recording(
+    item_id: uuid.UUID, request: Request, session: SessionDep, who: Anyone, audit: AuditDep
+) -> FileResponse:
+    """Stream the call's recording (stereo WAV: the customer, what the customer heard)."""
+    return await _download(item_id, request, session, who, audit, "recording")
+
+
+@router.get(
+    "/{item_id}/voicemail",
+    response_class=FileResponse,
+    responses=WAV,
+    summary="Download a contact's voicemail",
+)
+async def get_voicemail(
+    item_id: uuid.UUID, request: Request, session: SessionDep, who: Anyone, audit: AuditDep
+) -> FileResponse:
+    """Stream the voicemail the caller left (WAV)."""
+    return await _download(item_id, request, session, who, audit, "voicemail")
 
 
 @router.put(
     "/{item_id}/disposition", response_model=ContactDetail, summary="Set a contact's disposition"
 )
 async def put_disposition(
-    item_id: uuid.UUID, body: DispositionBody, session: SessionDep, who: Anyone
+    item_id: uuid.UUID, body: DispositionBody, request: Request, session: SessionDep, who: Anyone
 ) -> Any:
     """Set the disposition code (one of the tenant's dispositions) or clear it with null."""
     contact = await set_disposition(
         session, who.tenant_id, item_id, body.code, agent_id=_agent_scope(who)
     )
     await commit(session)
-    return contact
+    return _shown(request, contact, ContactDetail)

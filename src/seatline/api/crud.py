@@ -1,8 +1,10 @@
 """A router factory for the plain tenant-owned resources: list, get, create, patch, delete.
 
 Each handler validates the body, checks the references against the caller's tenant, calls a
-store function and shapes the answer. Module note: no `from __future__ import annotations`
-here, because FastAPI reads the body classes from the generated handlers' annotations.
+store function and shapes the answer. Every write is audited as `<path>.create|update|delete`
+(trunks included) with the names of the fields it set, never their values. Module note: no
+`from __future__ import annotations` here, because FastAPI reads the body classes from the
+generated handlers' annotations.
 """
 
 import uuid
@@ -14,6 +16,7 @@ from fastapi import APIRouter, Depends, Query, Response
 from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
 
+from seatline.api.auditor import AuditDep
 from seatline.api.deps import ADMINS, STAFF, Principal, SessionDep, commit, require
 from seatline.api.schemas import Input, Output, patch_of
 from seatline.store.enums import Role
@@ -106,27 +109,43 @@ def crud_router(resource: Resource) -> APIRouter:
         return await get_owned(session, model, who.tenant_id, item_id)
 
     @router.post("", response_model=read, status_code=201, summary=f"Create in {resource.path}")
-    async def create_row(body: Create, session: SessionDep, who: Creator) -> Any:  # type: ignore[valid-type]
+    async def create_row(
+        body: Create,  # type: ignore[valid-type]
+        session: SessionDep,
+        who: Creator,
+        audit: AuditDep,
+    ) -> Any:
         values = body.model_dump()  # type: ignore[attr-defined]
         await _check_references(session, resource, who.tenant_id, values)
         row = await create_owned(session, model, who.tenant_id, values)
+        await audit(f"{resource.path}.create", row.id, {"fields": sorted(values)})
         await commit(session)
         return row
 
     @router.patch("/{item_id}", response_model=read, summary=f"Change one of {resource.path}")
-    async def patch_row(item_id: uuid.UUID, body: Patch, session: SessionDep, who: Writer) -> Any:  # type: ignore[valid-type]
+    async def patch_row(
+        item_id: uuid.UUID,
+        body: Patch,  # type: ignore[valid-type]
+        session: SessionDep,
+        who: Writer,
+        audit: AuditDep,
+    ) -> Any:
         row = await get_owned(session, model, who.tenant_id, item_id)
         values = body.model_dump(exclude_unset=True)  # type: ignore[attr-defined]
         if resource.revalidate_patch:
             revalidate(Create, row, values)
         await _check_references(session, resource, who.tenant_id, values)
         row = await update_owned(session, row, values)
+        await audit(f"{resource.path}.update", row.id, {"fields": sorted(values)})
         await commit(session)
         return row
 
     @router.delete("/{item_id}", status_code=204, summary=f"Delete one of {resource.path}")
-    async def delete_row(item_id: uuid.UUID, session: SessionDep, who: Writer) -> Response:
+    async def delete_row(
+        item_id: uuid.UUID, session: SessionDep, who: Writer, audit: AuditDep
+    ) -> Response:
         await delete_owned(session, model, who.tenant_id, item_id)
+        await audit(f"{resource.path}.delete", item_id)
         await commit(session)
         return Response(status_code=204)
 

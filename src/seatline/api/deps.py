@@ -6,6 +6,7 @@ route cannot forget to scope a query by tenant.
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -18,14 +19,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import HTTPConnection
 
 from seatline.api.errors import ApiError
-from seatline.api.tokens import read_token
+from seatline.api.tokens import TokenClaims, read_token
 from seatline.config import Settings
 from seatline.live.bus import EventBus
 from seatline.store.db import Database
 from seatline.store.enums import Role
 from seatline.store.errors import NotFound
-from seatline.store.models import Tenant, User
+from seatline.store.models import Tenant
 from seatline.store.repo import integrity_to_conflict
+from seatline.store.sessions import find_session_user
 
 __all__ = [
     "ADMINS",
@@ -38,10 +40,13 @@ __all__ = [
     "authenticate",
     "bearer_of",
     "bus_of",
+    "client_address",
     "commit",
     "current_principal",
     "get_session",
     "require",
+    "settings_of",
+    "token_claims",
 ]
 
 COOKIE_NAME = "seatline_session"
@@ -60,6 +65,7 @@ class Principal:
     role: Role
     tenant_id: uuid.UUID
     agent_id: uuid.UUID | None
+    session_id: uuid.UUID | None = None  # the login session the request's token belongs to
 
 
 def settings_of(connection: HTTPConnection) -> Settings:
@@ -101,13 +107,27 @@ def bearer_of(connection: HTTPConnection) -> str | None:
     return None
 
 
+def token_claims(connection: HTTPConnection) -> TokenClaims | None:
+    """Return the claims of the request's bearer token or session cookie, if it is valid."""
+    token = bearer_of(connection) or connection.cookies.get(COOKIE_NAME)
+    if not token:
+        return None
+    return read_token(settings_of(connection).secret_key or "", token, time.time())
+
+
+def client_address(connection: HTTPConnection) -> str:
+    """Return the client's address as the web server sees it (for the audit log)."""
+    return connection.client.host if connection.client else "unknown"
+
+
 async def authenticate(connection: HTTPConnection, session: AsyncSession) -> Principal:
     """Resolve a request's or WebSocket's bearer token or session cookie to its principal."""
-    settings = settings_of(connection)
-    token = bearer_of(connection) or connection.cookies.get(COOKIE_NAME)
-    user_id = read_token(settings.secret_key or "", token, time.time()) if token else None
-    user = await session.get(User, user_id) if user_id else None
-    if user is None or not user.active:
+    claims = token_claims(connection)
+    user = None
+    if claims is not None:
+        now = dt.datetime.now(dt.UTC)
+        user = await find_session_user(session, claims.session_id, claims.user_id, now)
+    if claims is None or user is None or not user.active:
         raise ApiError(401, "not-authenticated", "log in first (POST /api/auth/login)")
     tenant_id = user.tenant_id
     requested = connection.headers.get(TENANT_HEADER)
@@ -120,7 +140,7 @@ async def authenticate(connection: HTTPConnection, session: AsyncSession) -> Pri
         if tenant is None:
             raise NotFound("tenant not found", {"id": requested})
         tenant_id = tenant.id
-    return Principal(user.id, user.username, user.role, tenant_id, user.agent_id)
+    return Principal(user.id, user.username, user.role, tenant_id, user.agent_id, claims.session_id)
 
 
 async def current_principal(request: Request, session: SessionDep) -> Principal:

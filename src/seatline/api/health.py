@@ -1,10 +1,15 @@
 """Liveness and Prometheus metrics: /healthz checks the database, /metrics exposes counters.
 
 Each app owns its own CollectorRegistry so several apps (tests) never collide on metric names.
+Every label comes from a fixed set (the standard methods or `OTHER`, the app's route templates
+or `unmatched`, the status the app answered): a client choosing methods or paths at random
+must not be able to add time series, which would grow memory and every scrape for good.
+`/metrics` wants a bearer token when the `metrics_token` setting is set.
 """
 
 from __future__ import annotations
 
+import hmac
 import time
 from dataclasses import dataclass
 
@@ -21,12 +26,21 @@ from prometheus_client import (
 )
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from seatline.api.deps import bearer_of, settings_of
+from seatline.api.errors import ApiError
 from seatline.store.db import Database
 from seatline.store.models import Agent, Tenant
 
-__all__ = ["Metrics", "MetricsMiddleware", "router"]
+__all__ = ["KNOWN_METHODS", "Metrics", "MetricsMiddleware", "method_label", "router"]
 
 router = APIRouter(tags=["health"])
+
+KNOWN_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+
+
+def method_label(method: str) -> str:
+    """Return the method as a metric label: a standard one as it is, anything else `OTHER`."""
+    return method if method in KNOWN_METHODS else "OTHER"
 
 
 @dataclass
@@ -101,7 +115,7 @@ class MetricsMiddleware:
             route = scope.get("route")
             # The template, not the raw path: ids would give every row its own time series.
             template = getattr(route, "path", "unmatched")
-            method = scope["method"]
+            method = method_label(scope["method"])
             self.metrics.requests.labels(method, template, str(status)).inc()
             self.metrics.latency.labels(method, template).observe(time.perf_counter() - started)
 
@@ -118,7 +132,8 @@ async def healthz(request: Request) -> JSONResponse:
 
 @router.get("/metrics", summary="Prometheus metrics")
 async def metrics(request: Request) -> Response:
-    """Expose the metrics in the Prometheus text format."""
+    """Expose the metrics in the Prometheus text format (with the bearer token when one is set)."""
+    _check_scraper(request)
     database: Database = request.app.state.database
     instruments: Metrics = request.app.state.metrics
     try:
@@ -133,6 +148,15 @@ async def metrics(request: Request) -> Response:
     except sa.exc.SQLAlchemyError:
         instruments.database_up.set(0)
     return Response(generate_latest(instruments.registry), media_type=CONTENT_TYPE_LATEST)
+
+
+def _check_scraper(request: Request) -> None:
+    expected = settings_of(request).metrics_token
+    if expected is None:
+        return
+    given = bearer_of(request) or ""
+    if not hmac.compare_digest(given.encode(), expected.encode()):
+        raise ApiError(401, "not-authenticated", "/metrics wants Authorization: Bearer <token>")
 
 
 def install_metrics(app: FastAPI) -> Metrics:

@@ -13,7 +13,7 @@ from pydantic import AfterValidator, Field, StringConstraints, model_validator
 
 from seatline.api.crud import PageDep
 from seatline.api.csv_body import read_csv_body
-from seatline.api.deps import ADMINS, STAFF, Principal, SessionDep, commit, require
+from seatline.api.deps import ADMINS, STAFF, Principal, SessionDep, commit, require, settings_of
 from seatline.api.schemas import Code, Input, Output
 from seatline.store.lookup_csv import MAX_KEY_LENGTH
 from seatline.store.lookups import (
@@ -25,7 +25,6 @@ from seatline.store.lookups import (
 )
 
 __all__ = [
-    "MAX_IMPORT_BYTES",
     "MAX_IMPORT_ROWS",
     "ImportResult",
     "LookupRowRead",
@@ -34,7 +33,6 @@ __all__ = [
     "router",
 ]
 
-MAX_IMPORT_BYTES = 5 * 1024 * 1024
 MAX_IMPORT_ROWS = 50_000
 
 router = APIRouter(prefix="/api/lookup-tables", tags=["lookup-tables"])
@@ -143,7 +141,8 @@ async def get_table(name: TableName, session: SessionDep, who: Reader) -> Any:
 async def put_rows(name: TableName, request: Request, session: SessionDep, who: Admin) -> Any:
     """Upsert the CSV's good rows (first line the header); list the bad ones by line."""
     table = await get_lookup_table(session, who.tenant_id, name)
-    data = await read_csv_body(request, max_bytes=MAX_IMPORT_BYTES, what="rows")
+    limit = settings_of(request).csv_body_max_bytes
+    data = await read_csv_body(request, max_bytes=limit, what="rows")
     parsed = await import_csv(session, table, data, max_rows=MAX_IMPORT_ROWS)
     await commit(session)
     return {"imported": len(parsed.rows), "errors": parsed.errors}

@@ -5,6 +5,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Response
 
+from seatline.api.auditor import AuditDep
 from seatline.api.crud import PageDep
 from seatline.api.deps import ALL_ROLES, STAFF, Principal, SessionDep, commit, require
 from seatline.api.schemas import SeatsRead, TenantCreate, TenantRead, patch_of
@@ -49,9 +50,12 @@ async def get_one_tenant(item_id: uuid.UUID, session: SessionDep, who: Reader) -
 
 
 @router.post("/tenants", response_model=TenantRead, status_code=201, summary="Create a tenant")
-async def post_tenant(body: TenantCreate, session: SessionDep, who: Operator) -> Any:
+async def post_tenant(
+    body: TenantCreate, session: SessionDep, who: Operator, audit: AuditDep
+) -> Any:
     """Create a tenant (platform admin)."""
     tenant = await create_tenant(session, body.model_dump())
+    await audit("tenants.create", tenant.id, {"slug": tenant.slug}, tenant_id=tenant.id)
     await commit(session)
     return tenant
 
@@ -62,20 +66,27 @@ async def patch_tenant(
     body: TenantPatch,  # type: ignore[valid-type]
     session: SessionDep,
     who: Operator,
+    audit: AuditDep,
 ) -> Any:
     """Change a tenant (platform admin)."""
     tenant = await get_tenant(session, item_id)
-    tenant = await update_tenant(session, tenant, body.model_dump(exclude_unset=True))  # type: ignore[attr-defined]
+    values = body.model_dump(exclude_unset=True)  # type: ignore[attr-defined]
+    tenant = await update_tenant(session, tenant, values)
+    await audit("tenants.update", tenant.id, {"fields": sorted(values)}, tenant_id=tenant.id)
     await commit(session)
     return tenant
 
 
 @router.delete("/tenants/{item_id}", status_code=204, summary="Delete one tenant")
-async def delete_one_tenant(item_id: uuid.UUID, session: SessionDep, who: Operator) -> Response:
+async def delete_one_tenant(
+    item_id: uuid.UUID, session: SessionDep, who: Operator, audit: AuditDep
+) -> Response:
     """Delete a tenant and all its rows (platform admin; not the one you belong to)."""
     if item_id == who.tenant_id:
         raise InvalidInput("you cannot delete the tenant you are acting in")
     await delete_tenant(session, item_id)
+    # In the operator's own log: the deleted tenant has nobody left to read its events.
+    await audit("tenants.delete", item_id)
     await commit(session)
     return Response(status_code=204)
 

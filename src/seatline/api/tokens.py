@@ -1,7 +1,9 @@
 """Signed session tokens: `<payload>.<signature>`, HMAC-SHA256 over the payload with the secret.
 
-Stateless, so any node with the same secret key accepts them; the user row is still loaded on
-every request, so a deleted or deactivated user loses access at once.
+The payload names the user, the login session (a `user_sessions` row) and the expiry. The
+signature means only a holder of the secret key can make one; the session row means a token
+ends when its session does (logout, password change, deactivation), not only when it expires.
+Tokens from before sessions existed (no session id) are refused: those users log in again.
 """
 
 from __future__ import annotations
@@ -11,10 +13,19 @@ import hashlib
 import hmac
 import json
 import uuid
+from dataclasses import dataclass
 
-__all__ = ["issue_token", "read_token"]
+__all__ = ["TokenClaims", "issue_token", "read_token"]
 
 _CONTEXT = b"seatline-session-v1"
+
+
+@dataclass(frozen=True, slots=True)
+class TokenClaims:
+    """What a valid token says: whose it is and which login session it belongs to."""
+
+    user_id: uuid.UUID
+    session_id: uuid.UUID
 
 
 def _sign(secret: str, payload: bytes) -> str:
@@ -23,15 +34,16 @@ def _sign(secret: str, payload: bytes) -> str:
     return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
 
 
-def issue_token(secret: str, user_id: uuid.UUID, expires_at: int) -> str:
-    """Return a token naming the user, valid until the Unix time `expires_at`."""
-    payload = json.dumps({"u": str(user_id), "e": expires_at}, separators=(",", ":")).encode()
+def issue_token(secret: str, user_id: uuid.UUID, session_id: uuid.UUID, expires_at: int) -> str:
+    """Return a token naming the user and its session, valid until the Unix time `expires_at`."""
+    claims = {"u": str(user_id), "s": str(session_id), "e": expires_at}
+    payload = json.dumps(claims, separators=(",", ":")).encode()
     encoded = base64.urlsafe_b64encode(payload).rstrip(b"=").decode()
     return f"{encoded}.{_sign(secret, encoded.encode())}"
 
 
-def read_token(secret: str, token: str, now: float) -> uuid.UUID | None:
-    """Return the user id of a valid, unexpired token, else None."""
+def read_token(secret: str, token: str, now: float) -> TokenClaims | None:
+    """Return the claims of a validly signed, unexpired token, else None."""
     encoded, _, signature = token.partition(".")
     if not signature or not hmac.compare_digest(signature, _sign(secret, encoded.encode())):
         return None
@@ -39,6 +51,6 @@ def read_token(secret: str, token: str, now: float) -> uuid.UUID | None:
         payload = json.loads(base64.urlsafe_b64decode(encoded + "=" * (-len(encoded) % 4)))
         if float(payload["e"]) <= now:
             return None
-        return uuid.UUID(payload["u"])
+        return TokenClaims(uuid.UUID(payload["u"]), uuid.UUID(payload["s"]))
     except (ValueError, KeyError, TypeError):
         return None

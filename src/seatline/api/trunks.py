@@ -11,6 +11,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request, Response
 
+from seatline.api.auditor import AuditDep
 from seatline.api.crud import PageDep, revalidate
 from seatline.api.deps import ADMINS, STAFF, Principal, SessionDep, commit, require, settings_of
 from seatline.api.errors import ApiError
@@ -80,11 +81,12 @@ async def get_trunk(item_id: uuid.UUID, session: SessionDep, who: Reader) -> Any
 
 @router.post("", response_model=TrunkRead, status_code=201, summary="Create a trunk")
 async def create_trunk(
-    body: TrunkCreate, request: Request, session: SessionDep, who: Writer
+    body: TrunkCreate, request: Request, session: SessionDep, who: Writer, audit: AuditDep
 ) -> Any:
     """Add a trunk; inbound matching and sharing need the platform operator."""
     values = await _checked(request, session, who, body.model_dump(), None)
     row = await create_owned(session, Trunk, who.tenant_id, values)
+    await audit("trunks.create", row.id, {"fields": sorted(values)})
     await commit(session)
     return row
 
@@ -96,6 +98,7 @@ async def patch_trunk(
     request: Request,
     session: SessionDep,
     who: Writer,
+    audit: AuditDep,
 ) -> Any:
     """Change some fields of a trunk (the rules of a new one apply to the result)."""
     row = await get_owned(session, Trunk, who.tenant_id, item_id)
@@ -103,13 +106,17 @@ async def patch_trunk(
     revalidate(TrunkCreate, row, values)
     values = await _checked(request, session, who, values, row)
     row = await update_owned(session, row, values)
+    await audit("trunks.update", row.id, {"fields": sorted(values)})
     await commit(session)
     return row
 
 
 @router.delete("/{item_id}", status_code=204, summary="Delete a trunk")
-async def delete_trunk(item_id: uuid.UUID, session: SessionDep, who: Writer) -> Response:
+async def delete_trunk(
+    item_id: uuid.UUID, session: SessionDep, who: Writer, audit: AuditDep
+) -> Response:
     """Remove a trunk (calls in progress keep it until they end)."""
     await delete_owned(session, Trunk, who.tenant_id, item_id)
+    await audit("trunks.delete", item_id)
     await commit(session)
     return Response(status_code=204)

@@ -9,7 +9,13 @@ from typing import Annotated
 import typer
 
 from seatline.cli.app import app
-from seatline.cli.up import ConfigOption, DataDirOption, fail, settings_from_flags
+from seatline.cli.up import (
+    ConfigOption,
+    DataDirOption,
+    fail,
+    private_umask,
+    settings_from_flags,
+)
 from seatline.config import ConfigError, Settings
 
 __all__ = ["PASSWORD_ENV", "admin"]
@@ -43,6 +49,7 @@ def create(
     """Create a platform admin (the password is asked for, or read from SEATLINE_ADMIN_PASSWORD)."""
     from seatline.store.errors import StoreError
 
+    private_umask()  # it may create the data dir, the database and the secret key
     try:
         settings = settings_from_flags(data_dir, None, None, config)
     except ConfigError as exc:

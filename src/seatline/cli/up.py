@@ -1,9 +1,17 @@
-"""The `seatline up` command: migrate, optionally seed the demo, then run the node."""
+"""The `seatline up` command: migrate, optionally seed the demo, then run the node.
+
+Everything the node writes is private to its user: the umask is set to 077 before anything is
+created (the database with its WAL, the secret key, recordings, voicemail, directories), and a
+data directory made by an older version or by hand is tightened at start (files 0600,
+directories 0700), with one log line saying how many paths changed.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import stat
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -16,7 +24,30 @@ from seatline.service import Service, ServiceFailed, run_services
 if TYPE_CHECKING:
     from seatline.store.db import Database
 
-__all__ = ["extra_services", "settings_from_flags", "up"]
+__all__ = ["extra_services", "make_private", "private_umask", "settings_from_flags", "up"]
+
+log = logging.getLogger(__name__)
+
+
+def private_umask() -> None:
+    """Make every file this process creates from now on 0600 and every directory 0700."""
+    os.umask(0o077)
+
+
+def make_private(data_dir: Path) -> int:
+    """Take group and other permissions off everything under `data_dir`; return the count."""
+    changed = 0
+    paths = [data_dir, *data_dir.rglob("*")] if data_dir.is_dir() else []
+    for path in paths:
+        try:
+            info = path.lstat()
+            if stat.S_ISLNK(info.st_mode) or not info.st_mode & 0o077:
+                continue  # a link's target is not ours to change; already private
+            path.chmod(0o700 if stat.S_ISDIR(info.st_mode) else 0o600)
+            changed += 1
+        except OSError as error:
+            log.warning("cannot make %s private: %s", path, error.strerror)
+    return changed
 
 
 def extra_services() -> list[Service]:
@@ -103,6 +134,7 @@ def up(
     config: ConfigOption = None,
 ) -> None:
     """Start Seatline: database migrations, web server and API, SIP switch."""
+    private_umask()  # before the settings: they may create the data dir and the secret key
     try:
         settings = settings_from_flags(data_dir, http, sip, config)
     except ConfigError as exc:
@@ -110,6 +142,13 @@ def up(
     logging.basicConfig(
         level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
+    changed = make_private(settings.data_dir)
+    if changed:
+        log.warning(
+            "made %d files and directories in %s private (0600 / 0700)",
+            changed,
+            settings.data_dir,
+        )
     from seatline.switch import install_uvloop
 
     install_uvloop()

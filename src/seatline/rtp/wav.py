@@ -48,6 +48,7 @@ def write_wav(path: str | Path, samples: npt.NDArray[np.integer], rate: int = 80
     """Write int16 samples, mono (n,) or multichannel (n, channels), as 16-bit PCM."""
     data = np.clip(samples, -32768, 32767).astype("<i2")
     channels = 1 if data.ndim == 1 else data.shape[1]
+    Path(path).touch(mode=0o600)  # recordings and prompts are private, whatever the umask
     with wave.open(str(path), "wb") as writer:
         writer.setnchannels(channels)
         writer.setsampwidth(2)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -17,6 +18,20 @@ from sqlalchemy.ext.asyncio import (
 from sqlalchemy.pool import ConnectionPoolEntry
 
 __all__ = ["Database"]
+
+
+def _create_private_file(url: str) -> None:
+    """Create a missing SQLite file as 0600 (its WAL and journal files take its mode)."""
+    path = sa.engine.make_url(url).database
+    if not path or path == ":memory:" or path.startswith("file:"):
+        return
+    try:
+        # An empty file is an empty database to SQLite; O_EXCL leaves an existing one alone.
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except FileExistsError:
+        pass
+    except OSError:
+        return  # a missing directory: SQLite reports it when it connects
 
 
 def _sqlite_pragmas(dbapi_connection: DBAPIConnection, _record: ConnectionPoolEntry) -> None:
@@ -35,6 +50,8 @@ class Database:
         self.url = url
         self.engine: AsyncEngine = create_async_engine(url, **engine_options)
         if self.is_sqlite:
+            # The file holds HA1s, trunk passwords and leads: never world-readable.
+            _create_private_file(url)
             sa.event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
 

@@ -30,6 +30,7 @@ from seatline.store.enums import (
 __all__ = [
     "Agent",
     "AgentSkill",
+    "AuditEvent",
     "Base",
     "BusinessHours",
     "CallAttempt",
@@ -54,6 +55,7 @@ __all__ = [
     "TenantOwned",
     "Trunk",
     "User",
+    "UserSession",
     "UtcDateTime",
     "new_revision",
 ]
@@ -594,3 +596,38 @@ class CallAttempt(Base):
     dispositioned_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime(), default=None)
     recording_path: Mapped[str | None] = mapped_column(sa.String(1024), default=None)
     end_reason: Mapped[str] = mapped_column(sa.String(200), default="")
+
+
+class UserSession(Base):
+    """One login: its token names this row, so a logout or a password change ends it at once."""
+
+    __tablename__ = "user_sessions"
+
+    id: Mapped[uuid.UUID] = _id()
+    user_id: Mapped[uuid.UUID] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime())
+    expires_at: Mapped[dt.datetime] = mapped_column(UtcDateTime(), index=True)
+    source: Mapped[str] = mapped_column(sa.String(64), default="")  # the client address
+
+
+class AuditEvent(Base):
+    """Who did what, when and from where (logins, user and trunk changes, bans, recordings).
+
+    The tenant is a plain id, not a reference, and the actor a name: the history outlives a
+    deleted tenant or user. Events of the platform itself (a failed login naming nobody, a
+    ban of a source address) have no tenant.
+    """
+
+    __tablename__ = "audit_events"
+    __table_args__ = (sa.Index("ix_audit_events_tenant_id_at", "tenant_id", "at"),)
+
+    id: Mapped[uuid.UUID] = _id()
+    at: Mapped[dt.datetime] = mapped_column(UtcDateTime(), index=True)
+    tenant_id: Mapped[uuid.UUID | None] = mapped_column(sa.Uuid, default=None)
+    actor: Mapped[str] = mapped_column(sa.String(200), default="")
+    action: Mapped[str] = mapped_column(sa.String(64))
+    subject: Mapped[str] = mapped_column(sa.String(200), default="")
+    source: Mapped[str] = mapped_column(sa.String(64), default="")
+    detail: Mapped[dict[str, Any]] = mapped_column(default=dict)

@@ -64,5 +64,6 @@ class Recorder:
                 if end > index:
                     stereo[index:end, channel] = pcm[: end - index]
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.path.touch(mode=0o600)  # private from the first byte, whatever the umask
         write_wav(self.path, stereo.reshape(-1), channels=2)
         return self.path
