@@ -19,6 +19,11 @@ _TOKEN = re.compile(r"[A-Za-z0-9\-.!%*_+`'~]+")
 Params = tuple[tuple[str, str | None], ...]
 
 
+def is_digits(text: str) -> bool:
+    """Whether `text` is one or more ASCII digits (`str.isdigit` also takes '²' and '٣')."""
+    return text.isascii() and text.isdigit()
+
+
 def is_token(text: str) -> bool:
     """Whether `text` is a non-empty RFC 3261 token."""
     return _TOKEN.fullmatch(text) is not None
@@ -167,7 +172,7 @@ def split_host_port(text: str) -> tuple[str, int | None]:
         raise SipParseError("empty host")
     if port_text is None:
         return host, None
-    if not port_text.isdigit() or not port_text.isascii() or len(port_text) > 5:
+    if not is_digits(port_text) or len(port_text) > 5:
         raise SipParseError(f"bad port {port_text[:20]!r}")
     port = int(port_text)
     if port > 65535:

@@ -12,7 +12,7 @@ import logging
 import re
 from typing import TYPE_CHECKING
 
-from seatline.sip import SipParseError, SipRequest, parse_name_addr
+from seatline.sip import SipParseError, SipRequest, make_response, parse_name_addr
 from seatline.sip.events import RequestReceived, TransactionKey
 from seatline.sip.sdp import AudioOffer, answer_direction, audio_body, audio_offer
 from seatline.sip.uri import SipUri, parse_uri
@@ -51,7 +51,16 @@ def request_user(uri_text: str) -> str:
 
 # -- incoming requests ---------------------------------------------------------------------
 def on_request(core: SipCore, ev: RequestReceived) -> None:
-    """Dispatch one new request from the transaction layer."""
+    """Dispatch one new request from the transaction layer; a failure still answers it (500)."""
+    try:
+        _dispatch(core, ev)
+    except Exception:
+        log.exception("%s from %s:%s failed", ev.request.method, *ev.source)
+        if ev.key is not None and ev.request.method != "ACK":
+            core.respond(ev.request, ev.key, 500, to_tag="err")
+
+
+def _dispatch(core: SipCore, ev: RequestReceived) -> None:
     req = ev.request
     method = req.method
     if method == "INVITE":
@@ -89,7 +98,12 @@ def core_allow() -> str:
 
 async def _register(core: SipCore, ev: RequestReceived) -> None:
     host, port = ev.source
-    resp = await core.registrar.handle(ev.request, ev.transport, host, port, core.clock())
+    try:
+        resp = await core.registrar.handle(ev.request, ev.transport, host, port, core.clock())
+    except Exception:
+        # The credential store may be down: the phone gets an answer and retries later.
+        log.exception("REGISTER from %s:%s failed", host, port)
+        resp = make_response(ev.request, 500, to_tag="reg")
     try:
         core.layer.send_response(resp, core.now, ev.key)
     except Exception as exc:
@@ -154,6 +168,21 @@ def reject(
 
 
 async def _run_inbound(core: SipCore, call: Call, ev: RequestReceived) -> None:
+    """Authenticate, route and run a new inbound call; any failure still answers the caller."""
+    try:
+        await _start_inbound(core, call, ev)
+    except Exception:
+        log.exception("new INVITE %s failed", call.leg.call_id)
+        if not call.ended:
+            if call.answered:
+                call.terminate("internal-error")
+            else:
+                reject(core, call, 500)
+        if core.legs.get(call.leg.call_id) is call.leg:
+            del core.legs[call.leg.call_id]
+
+
+async def _start_inbound(core: SipCore, call: Call, ev: RequestReceived) -> None:
     req = ev.request
     host, port = ev.source
     if not core.is_trusted(host, port):

@@ -16,6 +16,7 @@ from seatline.sip import (
     SipResponse,
     make_response,
     parse_contacts,
+    parse_expires,
 )
 from seatline.sip.auth import AuthResult as DigestOutcome
 from seatline.sip.auth import DigestCredentials, DigestServer
@@ -181,7 +182,7 @@ class Registrar:
         if not value:
             return
         header_expires = req.headers.get("Expires")
-        default = int(header_expires) if header_expires and header_expires.isdigit() else None
+        default = parse_expires(header_expires) if header_expires else None
         contacts = parse_contacts(value)
         table = self._bindings.setdefault(aor, {})
         if contacts == "*":
