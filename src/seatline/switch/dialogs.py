@@ -16,6 +16,7 @@ from seatline.sip import SipParseError, SipRequest, make_response, parse_name_ad
 from seatline.sip.events import RequestReceived, TransactionKey
 from seatline.sip.sdp import AudioOffer, answer_direction, audio_body, audio_offer
 from seatline.sip.uri import SipUri, parse_uri
+from seatline.sip.validate import accepts, body_type_supported, unsupported_extensions
 from seatline.switch import transfer
 from seatline.switch.call import Call
 from seatline.switch.errors import MediaError
@@ -29,6 +30,8 @@ log = logging.getLogger(__name__)
 
 _TAG = re.compile(r";\s*tag=[^;>]*", re.IGNORECASE)
 _IN_DIALOG_OK = ("NOTIFY", "INFO", "UPDATE", "PRACK")
+SUPPORTED_EXTENSIONS: frozenset[str] = frozenset()  # option tags a Require may name (§8.2.2.3)
+BODY_TYPES = frozenset({"application/sdp"})  # what an INVITE may carry (§8.2.3)
 TRYING_DELAY = 0.2  # RFC 3261 §17.2.1: a 100 is owed if the TU will not answer within 200 ms
 
 
@@ -63,6 +66,8 @@ def on_request(core: SipCore, ev: RequestReceived) -> None:
 def _dispatch(core: SipCore, ev: RequestReceived) -> None:
     req = ev.request
     method = req.method
+    if not _acceptable(core, ev):
+        return
     if method == "INVITE":
         if req.to_addr.tag:
             on_reinvite(core, ev)
@@ -87,6 +92,26 @@ def _dispatch(core: SipCore, ev: RequestReceived) -> None:
         core.respond(req, ev.key, 405, to_tag="na", headers=[("Allow", core_allow())])
     else:
         core.respond(req, ev.key, 501, to_tag="ni", headers=[("Allow", core_allow())])
+
+
+def _acceptable(core: SipCore, ev: RequestReceived) -> bool:
+    """RFC 3261 §8.2.2-§8.2.3: refuse what we cannot honour before acting on it."""
+    req = ev.request
+    unsupported = unsupported_extensions(req, SUPPORTED_EXTENSIONS)
+    if unsupported:
+        core.respond(
+            req, ev.key, 420, to_tag="ext", headers=[("Unsupported", ", ".join(unsupported))]
+        )
+        return False
+    if req.method != "INVITE":
+        return True
+    if not body_type_supported(req, BODY_TYPES):
+        core.respond(req, ev.key, 415, to_tag="type", headers=[("Accept", "application/sdp")])
+        return False
+    if not accepts(req, "application/sdp"):  # our answer (or late offer) is SDP
+        core.respond(req, ev.key, 406, to_tag="type", headers=[("Accept", "application/sdp")])
+        return False
+    return True
 
 
 def core_allow() -> str:

@@ -150,6 +150,12 @@ class Registrar:
         self, req: SipRequest, transport: str, host: str, port: int, now: float
     ) -> SipResponse:
         """Process one REGISTER and return its response."""
+        try:
+            to_uri: object = parse_uri(req.to_addr.uri)
+        except SipParseError:
+            to_uri = None
+        if not isinstance(to_uri, SipUri):  # RFC 4475 §3.3.4: an AOR must be a SIP URI
+            return make_response(req, 400, to_tag="reg")
         user, domain = uri_user_host(req.to_addr.uri)
         if not user or not domain:
             return make_response(req, 404, to_tag="reg")
