@@ -16,7 +16,14 @@ import time
 from collections.abc import Callable, Coroutine, Iterable
 from typing import Any
 
-from seatline.sip import SipMessage, SipRequest, SipResponse, make_response, parse_name_addr
+from seatline.sip import (
+    SipMessage,
+    SipParseError,
+    SipRequest,
+    SipResponse,
+    make_response,
+    parse_name_addr,
+)
 from seatline.sip.events import (
     MessageRejected,
     RequestReceived,
@@ -214,7 +221,7 @@ class SipCore:
         resp = event.response
         if event.key is None:  # a retransmitted 2xx to an INVITE whose transaction is gone
             leg = self.legs.get(resp.call_id)
-            if leg is not None:
+            if leg is not None and not leg.inbound and _answers_leg(leg, resp):
                 outbound.send_ack(self, leg, resp)
             return
         handler = self._handlers.get(event.key)
@@ -294,6 +301,26 @@ class SipCore:
         self.invite_guard.credentials = TrunkAwareCredentials(self.guard.credentials, trunks)
 
     # -- lookups -----------------------------------------------------------------------------
+    def find_leg(self, ev: RequestReceived, moving: bool = False) -> Leg | None:
+        """The leg an in-dialog request belongs to, or None (answer 481).
+
+        The full dialog id must match (Call-ID and both tags, RFC 3261 §12.2.2) and, over UDP
+        where a source is easily forged, the request must come from the leg's peer; only a
+        re-INVITE with the right tags (`moving`) may come from a new address.
+        """
+        leg = self.legs.get(ev.request.call_id)
+        if leg is None or not leg.matches(ev.request):
+            return None
+        if ev.transport == "UDP" and not moving and not leg.expects_source(*ev.source):
+            log.info(
+                "%s for %s from unexpected %s:%s refused",
+                ev.request.method,
+                leg.call_id,
+                *ev.source,
+            )
+            return None
+        return leg
+
     def trunk_for_source(self, host: str, port: int) -> TrunkConfig | None:
         """The trunk whose inbound addresses include `host`[:`port`]."""
         for trunk in self.config.trunks:
@@ -306,6 +333,14 @@ class SipCore:
         if self.trunk_for_source(host, port) is not None:
             return True
         return any(a in (host, f"{host}:{port}") for a in self.config.trusted_sources)
+
+
+def _answers_leg(leg: Leg, resp: SipResponse) -> bool:
+    """Whether a stray 2xx carries our tag in From and the callee's in To (RFC 3261 §12.2.2)."""
+    try:
+        return resp.from_addr.tag == leg.local_tag and (resp.to_addr.tag or "") == leg.remote_tag
+    except SipParseError:
+        return False
 
 
 def uri_of(header_value: str) -> str:

@@ -12,7 +12,7 @@ import logging
 import re
 from typing import TYPE_CHECKING
 
-from seatline.sip import SipParseError, SipRequest, make_response, parse_name_addr
+from seatline.sip import SipParseError, make_response, parse_name_addr
 from seatline.sip.events import RequestReceived, TransactionKey
 from seatline.sip.sdp import AudioOffer, answer_direction, audio_body, audio_offer
 from seatline.sip.uri import SipUri, parse_uri
@@ -74,7 +74,7 @@ def _dispatch(core: SipCore, ev: RequestReceived) -> None:
         else:
             on_new_invite(core, ev)
     elif method == "ACK":
-        on_ack(core, req)
+        on_ack(core, ev)
     elif method == "BYE":
         on_bye(core, ev)
     elif method == "CANCEL":
@@ -224,8 +224,17 @@ async def _start_inbound(core: SipCore, call: Call, ev: RequestReceived) -> None
         call.trunk_name = result.credentials.trunk_name
         call.agent_id = result.credentials.agent_id if call.trunk_name is None else None
         call.tenant_id = result.credentials.tenant_id
+        call.leg.trunk = next(
+            (
+                t
+                for t in core.config.trunks
+                if (t.name, t.tenant_id) == (call.trunk_name, call.tenant_id)
+            ),
+            None,
+        )
     else:
         trunk = core.trunk_for_source(host, port)
+        call.leg.trunk = trunk  # its other addresses may carry this dialog's requests too
         call.tenant_id = trunk.tenant_id if trunk is not None else ""
         call.trunk_name = trunk.name if trunk is not None else None
     handler = core.router.route(call.number)
@@ -325,11 +334,12 @@ def dialog_headers(core: SipCore, leg: Leg) -> list[tuple[str, str]]:
     return headers
 
 
-def on_ack(core: SipCore, req: SipRequest) -> None:
+def on_ack(core: SipCore, ev: RequestReceived) -> None:
     """The ACK for our 2xx (late offer answers arrive here)."""
-    leg = core.legs.get(req.call_id)
+    req = ev.request
+    leg = core.find_leg(ev)
     if leg is None or leg.call is None:
-        return
+        return  # §17: an ACK is never answered, a stranger's is simply dropped
     if req.body and leg.remote_media is None:
         try:
             apply_remote(leg, audio_offer(req.body))
@@ -340,7 +350,7 @@ def on_ack(core: SipCore, req: SipRequest) -> None:
 def on_bye(core: SipCore, ev: RequestReceived) -> None:
     """The peer hangs up."""
     req = ev.request
-    leg = core.legs.get(req.call_id)
+    leg = core.find_leg(ev)
     if leg is None or leg.call is None:
         core.respond(req, ev.key, 481, to_tag="gone")
         return
@@ -363,9 +373,13 @@ def on_cancel(core: SipCore, ev: RequestReceived) -> None:
 
 
 def on_reinvite(core: SipCore, ev: RequestReceived) -> None:
-    """A re-INVITE: hold, resume or a media change (RFC 3264 §8)."""
+    """A re-INVITE: hold, resume, a media change (RFC 3264 §8) or the peer moving.
+
+    With the dialog's tags it may come from a new address (a phone that changed network):
+    its Contact becomes the remote target and, over UDP, its source the peer's address.
+    """
     req = ev.request
-    leg = core.legs.get(req.call_id)
+    leg = core.find_leg(ev, moving=True)
     if leg is None or leg.call is None or leg.media is None:
         core.respond(req, ev.key, 481, to_tag="gone")
         return
@@ -382,6 +396,9 @@ def on_reinvite(core: SipCore, ev: RequestReceived) -> None:
     if contact:
         with contextlib.suppress(SipParseError):
             leg.remote_target = parse_name_addr(contact).uri
+    if ev.transport == "UDP" and not leg.expects_source(*ev.source):
+        log.info("leg %s moved from %s:%s to %s:%s", leg.call_id, *leg.address, *ev.source)
+        leg.address = ev.source
     core.respond(
         req,
         ev.key,
@@ -395,7 +412,7 @@ def on_reinvite(core: SipCore, ev: RequestReceived) -> None:
 def on_in_dialog_info(core: SipCore, ev: RequestReceived) -> None:
     """NOTIFY/INFO/UPDATE inside a dialog: 200, and INFO dtmf-relay becomes a digit."""
     req = ev.request
-    leg = core.legs.get(req.call_id)
+    leg = core.find_leg(ev)
     if leg is None or leg.call is None:
         core.respond(req, ev.key, 481, to_tag="gone")
         return
