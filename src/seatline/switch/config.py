@@ -52,6 +52,10 @@ class SwitchConfig:
     # SHA-256 challenges are opt-in: baresip 1.0 (libre) gives up on any challenge it cannot
     # compute instead of picking the MD5 one; SHA-256 answers are accepted either way.
     digest_algorithms: tuple[str, ...] = field(default=("MD5",))
+    # Bounds on what strangers can make the registrar remember (finding 15 of issue 11).
+    nonce_table_size: int = 20_000  # nonces with an accepted answer (their nonce counts)
+    abuse_table_size: int = 10_000  # sources with failures, and sources banned (each)
+    digest_realm_cache: int = 256  # realms (tenants' SIP domains) with a digest server ready
 
 
 def _source_matches(pattern: str, host: str, port: int) -> bool:

@@ -76,23 +76,28 @@ class SipCore:
         self.config = config or SwitchConfig()
         self.router = router or CallRouter()
         self.clock = clock  # wall clock for nonces and registrations; the loop clock drives timers
+        config = self.config
         bans = BanList(
-            self.config.ban_max_failures, self.config.ban_window, self.config.ban_seconds
+            config.ban_max_failures, config.ban_window, config.ban_seconds, config.abuse_table_size
         )
         self.guard = DigestGuard(
             credentials or StaticCredentials(),
             bans,
-            self.config.nonce_lifetime,
-            self.config.digest_algorithms,
+            config.nonce_lifetime,
+            config.digest_algorithms,
+            config.nonce_table_size,
+            config.digest_realm_cache,
         )
         self.registrar = Registrar(self.guard)
         # INVITEs also accept trunks' digest accounts; same ban list, so the same abuse rules,
         # but a separate guard so a trunk account can never REGISTER as an agent.
         self.invite_guard = DigestGuard(
-            TrunkAwareCredentials(self.guard.credentials, self.config.trunks),
+            TrunkAwareCredentials(self.guard.credentials, config.trunks),
             bans,
-            self.config.nonce_lifetime,
-            self.config.digest_algorithms,
+            config.nonce_lifetime,
+            config.digest_algorithms,
+            config.nonce_table_size,
+            config.digest_realm_cache,
         )
         # 100 Trying only when the application is slow (§17.2.1 allows 200 ms): one datagram
         # less per call for applications that answer at once.
