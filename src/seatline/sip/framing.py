@@ -18,10 +18,17 @@ DEFAULT_MAX_BODY = 1024 * 1024
 class StreamFramer:
     """Accumulates stream bytes and yields complete SIP messages."""
 
-    def __init__(self, max_head: int = DEFAULT_MAX_HEAD, max_body: int = DEFAULT_MAX_BODY) -> None:
+    def __init__(
+        self,
+        max_head: int = DEFAULT_MAX_HEAD,
+        max_body: int = DEFAULT_MAX_BODY,
+        max_message: int | None = None,
+    ) -> None:
         self._buffer = bytearray()
-        self._max_head = max_head
+        # `max_message` bounds head and body together: what one connection may make us hold.
+        self._max_head = max_head if max_message is None else min(max_head, max_message)
         self._max_body = max_body
+        self._max_message = max_message
         self._pending: tuple[SipMessage, int, int] | None = None  # message, body start, length
         self._pings = 0
         self._crlfs = 0
@@ -80,6 +87,8 @@ class StreamFramer:
                 raise SipParseError("missing Content-Length on a stream transport")
             if length > self._max_body:
                 raise SipParseError("body too large", 413)
+            if self._max_message is not None and body_start + length > self._max_message:
+                raise SipParseError("message too large", 513)
             self._pending = (msg, body_start, length)
         msg, body_start, length = self._pending
         if len(buf) < body_start + length:

@@ -45,7 +45,14 @@ from seatline.switch.leg import Leg
 from seatline.switch.media import MediaEngine
 from seatline.switch.registrar import DigestGuard, Registrar
 from seatline.switch.router import CallRouter
-from seatline.switch.transport import Address, TcpTransport, Transport, UdpTransport, open_udp
+from seatline.switch.transport import (
+    Address,
+    StreamLimits,
+    TcpTransport,
+    Transport,
+    UdpTransport,
+    open_udp,
+)
 
 log = logging.getLogger(__name__)
 
@@ -122,7 +129,15 @@ class SipCore:
         self._loop = asyncio.get_running_loop()
         self.udp = await open_udp(self, host, port)
         self.host, self.port = self.udp.local
-        self.tcp = TcpTransport(self)
+        config = self.config
+        limits = StreamLimits(
+            config.tcp_idle_seconds,
+            config.tcp_message_seconds,
+            config.tcp_max_connections,
+            config.tcp_max_per_source,
+            config.max_message_bytes,
+        )
+        self.tcp = TcpTransport(self, limits)
         await self.tcp.listen(host, self.port)
         if self.config.advertised_host:
             self.host = self.config.advertised_host

@@ -133,6 +133,9 @@ async def _register(core: SipCore, ev: RequestReceived) -> None:
         core.layer.send_response(resp, core.now, ev.key)
     except Exception as exc:
         log.debug("REGISTER answer dropped: %s", exc)
+    if resp.status == 200 and ev.transport == "TCP" and core.tcp is not None:
+        # The phone is called back over this connection: keep it while the binding lives.
+        core.tcp.keep_open(ev.source, core.registrar.held_for(ev.request, ev.source, core.clock()))
     core._pump()
 
 

@@ -237,6 +237,17 @@ class Registrar:
                 creds.tenant_id,
             )
 
+    def held_for(self, req: SipRequest, source: tuple[str, int], now: float) -> float:
+        """Seconds the latest binding `req`'s AOR holds through `source` has left (0: none)."""
+        user, domain = uri_user_host(req.to_addr.uri)
+        host, port = source
+        left = [
+            b.expires_at - now
+            for b in self.bindings(f"{user}@{domain}", now)
+            if (b.host, b.port) == (host, port)
+        ]
+        return max(left, default=0.0)
+
     def bindings(self, aor: str, now: float) -> list[Binding]:
         """The live contacts of `aor` (expired ones are dropped)."""
         table = self._bindings.get(aor, {})
