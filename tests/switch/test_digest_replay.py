@@ -87,3 +87,24 @@ async def test_captured_register_is_refused_and_adds_no_binding(
     finally:
         phone.close()
         attacker.close()
+
+
+async def test_a_malformed_authorization_is_a_failed_attempt_not_a_crash() -> None:
+    from seatline.sip import Headers, SipRequest
+    from seatline.switch.abuse import BanList
+    from seatline.switch.credentials import StaticCredentials
+    from seatline.switch.registrar import DigestGuard
+
+    h = Headers()
+    h.add("Via", "SIP/2.0/UDP 192.0.2.10:5060;branch=z9hG4bKabc")
+    h.add("From", f"<sip:alice@{DOMAIN}>;tag=1")
+    h.add("To", f"<sip:alice@{DOMAIN}>")
+    h.add("Call-ID", "bad-auth")
+    h.add("CSeq", "1 REGISTER")
+    h.add("Authorization", "Digest username")  # a parameter without '=': a parse error
+    guard = DigestGuard(StaticCredentials(), BanList(max_failures=5))
+    result = await guard.check(
+        SipRequest("REGISTER", f"sip:{DOMAIN}", h), "192.0.2.10", DOMAIN, "alice", 1.0, False
+    )
+    assert result.response is not None and result.response.status == 401
+    assert guard.failures == 1

@@ -33,6 +33,9 @@ class StreamFramer:
         self._pings = 0
         self._crlfs = 0
         self._failed: SipParseError | None = None
+        # Bytes already searched for the blank line: a head trickled in byte by byte is
+        # scanned once in all, not once per byte.
+        self._searched = 0
 
     def feed(self, data: bytes) -> None:
         """Append bytes received from the stream."""
@@ -67,6 +70,7 @@ class StreamFramer:
             # Keep-alives arrive between messages and may be split across reads.
             while buf.startswith(b"\r\n"):
                 del buf[:2]
+                self._searched = 0
                 self._crlfs += 1
                 if self._crlfs == 2:
                     self._pings += 1
@@ -74,11 +78,13 @@ class StreamFramer:
             if not buf or buf == b"\r":
                 return None
             self._crlfs = 0
-            head_end, body_start = find_head_end(buf)
+            head_end, body_start = find_head_end(buf, self._searched)
             if head_end == -1:
                 if len(buf) > self._max_head:
                     raise SipParseError("header block too large", 513)
+                self._searched = max(0, len(buf) - 3)  # a blank line may straddle two reads
                 return None
+            self._searched = 0
             if head_end > self._max_head:
                 raise SipParseError("header block too large", 513)
             msg = parse_head(bytes(buf[:head_end]))

@@ -115,7 +115,10 @@ def parse_vias(value: str) -> list[Via]:
     """Parse a Via header value that may carry several comma-separated entries."""
     if "," not in value:
         return [parse_via(value.strip())]
-    return [parse_via(part) for part in split_commas(value)]
+    vias = [parse_via(part) for part in split_commas(value)]
+    if not vias:  # "Via: ," names no hop: there is nowhere to answer
+        raise SipParseError("empty Via")
+    return vias
 
 
 @dataclass(frozen=True, slots=True)

@@ -58,6 +58,16 @@ def unquote(text: str) -> str:
 # <...> URI, a separator, or a lone opening quote / bracket that never closes. Separators
 # inside the first two are skipped as a block, so splitting is one linear pass however
 # many elements the value has (finding 18 of issue 11: a rescan per element was quadratic).
+MAX_LIST = 1000  # elements of one header value, or parameters of one element or URI
+
+
+def check_list_size(text: str, sep: str) -> None:
+    """Refuse a value with more than `MAX_LIST` parts: no real message comes near, and each
+    part costs Python work, so 10,000 of them would hold the event loop for tens of ms."""
+    if text.count(sep) >= MAX_LIST:
+        raise SipParseError(f"more than {MAX_LIST} list elements or parameters")
+
+
 def _scanner(sep: str) -> re.Pattern[str]:
     return re.compile(r'(?s)"[^"\\]*(?:\\.[^"\\]*)*"|<[^>]*>|' + re.escape(sep) + r'|["<]')
 
@@ -72,6 +82,7 @@ def split_unquoted(text: str, sep: str) -> list[str]:
     """
     if sep not in text:
         return [text.strip()]
+    check_list_size(text, sep)
     if '"' not in text and "<" not in text:
         return [part.strip() for part in text.split(sep)]
     scanner = _SCANNERS.get(sep) or _scanner(sep)

@@ -103,7 +103,7 @@ class DigestGuard:
         for value in req.headers.get_all(header):
             try:
                 creds = DigestCredentials.parse(value)
-            except SipAuthError:
+            except (SipAuthError, SipParseError):
                 failed = True
                 continue
             if creds.realm != realm:
