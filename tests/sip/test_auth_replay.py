@@ -10,6 +10,7 @@ from __future__ import annotations
 from seatline.sip.auth import (
     AuthResult,
     DigestChallenge,
+    DigestCredentials,
     DigestServer,
     NonceCounts,
     authorize,
@@ -102,3 +103,29 @@ def test_expired_entries_leave_the_table() -> None:
     creds = authorize(later, "REGISTER", URI, "100", "pw", "cn")
     assert s.verify(creds, "REGISTER", HA1, 2000.0, source=PHONE, request_uri=URI) is AuthResult.OK
     assert s.counts is not None and len(s.counts) == 1
+
+
+def test_non_ascii_nonce_or_response_is_refused_not_raised() -> None:
+    """hmac.compare_digest raises TypeError on non-ASCII str: a peer must not reach that."""
+    s = server()
+    challenge = s.challenge(1000.0, source=PHONE)
+    assert s.nonce_state(challenge.nonce[:-2] + "é٣", 1001.0, PHONE) is AuthResult.BAD_NONCE
+    creds = authorize(challenge, "REGISTER", URI, "100", "pw", "cn")
+    bad = DigestCredentials(
+        creds.username, creds.realm, creds.nonce, creds.uri, "é" * 32, "MD5", "cn", "00000001",
+        "auth",
+    )  # fmt: skip
+    assert s.verify(bad, "REGISTER", HA1, 1001.0, source=PHONE) is AuthResult.BAD_RESPONSE
+    nonce = DigestCredentials(
+        creds.username, creds.realm, "1.é.٣", creds.uri, creds.response, "MD5", "cn", "00000001",
+        "auth",
+    )  # fmt: skip
+    assert s.verify(nonce, "REGISTER", HA1, 1001.0, source=PHONE) in (
+        AuthResult.BAD_NONCE,
+        AuthResult.BAD_RESPONSE,
+    )
+
+
+def test_two_challenges_in_one_millisecond_have_different_nonces() -> None:
+    s = server()
+    assert s.challenge(1000.0, source=PHONE).nonce != s.challenge(1000.0, source=PHONE).nonce

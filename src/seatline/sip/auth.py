@@ -17,6 +17,7 @@ import base64
 import hashlib
 import hmac
 import re
+import secrets
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -301,8 +302,12 @@ class DigestServer:
         self.counts = counts if counts is not None else NonceCounts()
 
     def make_nonce(self, now: float, source: str = "") -> str:
-        """A nonce carrying its issue time (ms, hex) and an HMAC over it and `source`."""
-        stamp = format(int(now * 1000), "x")
+        """A nonce: issue time (ms, hex), a random salt, and an HMAC over both and `source`.
+
+        The salt keeps two challenges in the same millisecond apart: nonce counts are kept
+        per nonce, so a shared nonce would make the second client's nc=1 look replayed.
+        """
+        stamp = f"{format(int(now * 1000), 'x')}.{secrets.token_urlsafe(6)}"
         return f"{stamp}.{self._mac(stamp, source)}"
 
     def _mac(self, stamp: str, source: str) -> str:
@@ -321,12 +326,13 @@ class DigestServer:
 
     def _issued(self, nonce: str, source: str) -> float | None:
         """The issue time of a nonce we made for `source`, or None."""
-        stamp, dot, mac = nonce.partition(".")
-        if not dot or not _STAMP.fullmatch(stamp):
+        stamp, dot, mac = nonce.rpartition(".")
+        millis = stamp.partition(".")[0]
+        if not dot or not _STAMP.fullmatch(millis):
             return None
-        if not hmac.compare_digest(mac, self._mac(stamp, source)):
+        if not _same_secret(mac, self._mac(stamp, source)):
             return None
-        return int(stamp, 16) / 1000
+        return int(millis, 16) / 1000
 
     def nonce_state(self, nonce: str, now: float, source: str = "") -> AuthResult:
         """OK for a valid fresh nonce, STALE for an expired genuine one, else BAD_NONCE."""
@@ -375,7 +381,7 @@ class DigestServer:
             )
         except SipAuthError:
             return AuthResult.BAD_RESPONSE
-        if not hmac.compare_digest(expected, credentials.response.lower()):
+        if not _same_secret(expected, credentials.response.lower()):
             return AuthResult.BAD_RESPONSE
         # Only a correct answer earns STALE: otherwise a guesser learns nothing new (RFC 7616).
         issued = self._issued(credentials.nonce, source)
@@ -384,6 +390,12 @@ class DigestServer:
         if not self._fresh(issued, now):
             return AuthResult.STALE
         return self.counts.check(credentials.nonce, issued, count, now, self.nonce_lifetime)
+
+
+def _same_secret(ours: str, theirs: str) -> bool:
+    """Constant-time comparison of a value we computed with one a peer sent (any text:
+    hmac.compare_digest raises TypeError on non-ASCII str, so compare the bytes)."""
+    return hmac.compare_digest(ours.encode(), theirs.encode("utf-8", "surrogateescape"))
 
 
 def _same_uri(digest_uri: str, request_uri: str) -> bool:

@@ -7,7 +7,7 @@ source that failed least recently, and the ban that ends soonest, make room firs
 
 from __future__ import annotations
 
-from collections import OrderedDict, deque
+from collections import OrderedDict
 from collections.abc import Callable
 from typing import TypeVar
 
@@ -31,7 +31,8 @@ class BanList:
         self.ban_seconds = ban_seconds
         self.max_sources = max_sources
         # Least recently failed first; bans in the order they end (one fixed ban length).
-        self._failures: OrderedDict[str, deque[float]] = OrderedDict()
+        # A short list per source (at most max_failures times): a deque costs 600 bytes each.
+        self._failures: OrderedDict[str, list[float]] = OrderedDict()
         self._banned_until: OrderedDict[str, float] = OrderedDict()
 
     def is_banned(self, source: str, now: float) -> bool:
@@ -49,10 +50,9 @@ class BanList:
         times = self._failures.pop(source, None)
         if times is None:
             _make_room(self._failures, self.max_sources, lambda t: now - t[-1] > self.window)
-            times = deque()
+            times = []
+        times = [t for t in times if now - t <= self.window]
         times.append(now)
-        while times and now - times[0] > self.window:
-            times.popleft()
         if len(times) >= self.max_failures:
             self._ban(source, now)
             return True
