@@ -331,12 +331,14 @@ class SipCore:
         leg = self.legs.get(ev.request.call_id)
         if leg is None or not leg.matches(ev.request):
             return None
-        if ev.transport == "UDP" and not moving and not leg.expects_source(*ev.source):
+        host, port = ev.source[:2]  # an IPv6 socket adds flow info and scope
+        if ev.transport == "UDP" and not moving and not leg.expects_source(host, port):
             log.info(
                 "%s for %s from unexpected %s:%s refused",
                 ev.request.method,
                 leg.call_id,
-                *ev.source,
+                host,
+                port,
             )
             return None
         return leg

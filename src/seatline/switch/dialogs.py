@@ -399,9 +399,10 @@ def on_reinvite(core: SipCore, ev: RequestReceived) -> None:
     if contact:
         with contextlib.suppress(SipParseError):
             leg.remote_target = parse_name_addr(contact).uri
-    if ev.transport == "UDP" and not leg.expects_source(*ev.source):
-        log.info("leg %s moved from %s:%s to %s:%s", leg.call_id, *leg.address, *ev.source)
-        leg.address = ev.source
+    host, port = ev.source[:2]
+    if ev.transport == "UDP" and not leg.expects_source(host, port):
+        log.info("leg %s moved from %s:%s to %s:%s", leg.call_id, *leg.address, host, port)
+        leg.address = (host, port)
     core.respond(
         req,
         ev.key,
