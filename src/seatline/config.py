@@ -143,6 +143,28 @@ class Settings(BaseSettings):
     audit_retention_days: int = Field(
         365, ge=1, le=36500, description="How long audit events are kept."
     )
+    sip_tcp_idle_seconds: float = Field(
+        120.0,
+        gt=0,
+        le=86400,
+        description="A SIP TCP connection silent this long is closed (unless a phone is "
+        "registered through it).",
+    )
+    sip_tcp_message_seconds: float = Field(
+        10.0, gt=0, le=3600, description="Time a SIP message over TCP has to arrive whole."
+    )
+    sip_tcp_max_connections: int = Field(
+        1024, ge=1, le=1_000_000, description="SIP TCP connections open at once, in all."
+    )
+    sip_tcp_max_per_source: int = Field(
+        32, ge=1, le=1_000_000, description="SIP TCP connections open at once from one address."
+    )
+    sip_max_message_bytes: int = Field(
+        65535,
+        ge=4096,
+        le=16 * 1024 * 1024,
+        description="Largest SIP message taken over TCP (head and body); longer ones get 513.",
+    )
 
     @field_validator("log_level", mode="before")
     @classmethod

@@ -112,12 +112,30 @@ class TrunkRefresher:
                 log.warning("could not re-read trunks from the store", exc_info=True)
 
 
+def switch_config(settings: Settings) -> SwitchConfig:
+    """The switch's configuration from the node's settings (trunks come from the store)."""
+    return SwitchConfig(
+        tcp_idle_seconds=settings.sip_tcp_idle_seconds,
+        tcp_message_seconds=settings.sip_tcp_message_seconds,
+        tcp_max_connections=settings.sip_tcp_max_connections,
+        tcp_max_per_source=settings.sip_tcp_max_per_source,
+        max_message_bytes=settings.sip_max_message_bytes,
+    )
+
+
 class SwitchNode:
     """The switch fed from the store: agents' credentials, and trunks kept up to date."""
 
-    def __init__(self, database: Database, refresh_seconds: float = 5.0) -> None:
+    def __init__(
+        self,
+        database: Database,
+        refresh_seconds: float = 5.0,
+        config: SwitchConfig | None = None,
+    ) -> None:
         self.database = database
-        self.service = SwitchService(SwitchConfig(), credentials=StoreCredentials(database))
+        self.service = SwitchService(
+            config or SwitchConfig(), credentials=StoreCredentials(database)
+        )
         self.refresher = TrunkRefresher(database, self.service.core, refresh_seconds)
         self._refreshing: asyncio.Task[None] | None = None
 
@@ -150,7 +168,7 @@ async def run_switch(settings: Settings, database: Database) -> None:
     """A `seatline.service.Service`: the switch and the contact center on it, until cancelled."""
     from seatline.live.center import ContactCenter
 
-    node = SwitchNode(database, settings.trunk_refresh_seconds)
+    node = SwitchNode(database, settings.trunk_refresh_seconds, switch_config(settings))
     await node.start(
         settings.sip_host,
         settings.sip_port,

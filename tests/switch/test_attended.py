@@ -58,19 +58,17 @@ async def test_refer_with_replaces_joins_the_partners(switch: SwitchUnderTest) -
     replaced_leg = second.partner.leg  # type: ignore[union-attr]
 
     # The first agent asks the switch to replace the second agent's dialog with its own customer.
-    loop = asyncio.get_running_loop()
-    answers: asyncio.Queue[bytes] = asyncio.Queue()
-    transport, _ = await loop.create_datagram_endpoint(
-        lambda: _Collector(answers), local_addr=("127.0.0.1", 0)
-    )
-    port = transport.get_extra_info("sockname")[1]
+    # Over TCP: that agent's UDP address is SIPp's, and a UDP request inside a dialog must come
+    # from the dialog's peer (finding 5 of issue 11); a stream carries no forgeable source.
+    reader, writer = await asyncio.open_connection("127.0.0.1", switch.port)
+    port = writer.get_extra_info("sockname")[1]
     replaces = quote(
         f"{replaced_leg.call_id};to-tag={replaced_leg.local_tag};from-tag={replaced_leg.remote_tag}"
     )
     refer = "\r\n".join(
         [
             f"REFER sip:seatline@127.0.0.1:{switch.port} SIP/2.0",
-            f"Via: SIP/2.0/UDP 127.0.0.1:{port};branch=z9hG4bK{secrets.token_hex(6)};rport",
+            f"Via: SIP/2.0/TCP 127.0.0.1:{port};branch=z9hG4bK{secrets.token_hex(6)}",
             "Max-Forwards: 70",
             f"From: {referrer_leg.remote_uri};tag={referrer_leg.remote_tag}",
             f"To: {referrer_leg.local_uri};tag={referrer_leg.local_tag}",
@@ -82,9 +80,10 @@ async def test_refer_with_replaces_joins_the_partners(switch: SwitchUnderTest) -
             "",
         ]
     )
-    transport.sendto(refer.encode(), ("127.0.0.1", switch.port))
-    accepted = parse_message(await asyncio.wait_for(answers.get(), 2))
-    transport.close()
+    writer.write(refer.encode())
+    head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 2)
+    accepted = parse_message(head)
+    writer.close()
     assert isinstance(accepted, SipResponse) and accepted.status == 202
     assert first.partner is second and second.partner is first
     assert first.media.relay_to is second.media
@@ -93,20 +92,3 @@ async def test_refer_with_replaces_joins_the_partners(switch: SwitchUnderTest) -
     await first.hangup()  # ends both customers' calls
     results = [await c for c in callers] + [await a for a in agents]
     assert all(r.returncode == 0 for r in results), [r.errors[:500] for r in results]
-
-
-class _Collector:
-    def __init__(self, queue: asyncio.Queue[bytes]) -> None:
-        self.queue = queue
-
-    def connection_made(self, transport: object) -> None:
-        pass
-
-    def datagram_received(self, data: bytes, addr: object) -> None:
-        self.queue.put_nowait(data)
-
-    def error_received(self, exc: Exception) -> None:
-        pass
-
-    def connection_lost(self, exc: object) -> None:
-        pass

@@ -425,3 +425,25 @@ CSeq: 1 OPTIONS"""
         assert "Traceback" not in caplog.text
     finally:
         await switch.service.stop()
+
+
+async def test_tls_connections_obey_the_stream_limits(certs: SelfSigned) -> None:
+    """The TCP listener's limits hold on TLS too: an idle connection after its handshake is
+    closed, and connections beyond the per-source cap are refused."""
+    switch = await start_tls_switch(
+        certs, ("127.0.0.1",), tcp_idle_seconds=0.6, tcp_max_per_source=2
+    )
+    clients: list[TlsClient] = []
+    try:
+        loop = asyncio.get_running_loop()
+        idle = await TlsClient.connect(switch.tls_port, certs.ca)
+        started = loop.time()
+        assert await asyncio.wait_for(idle.reader.read(), 5) == b""  # closed by the switch
+        assert loop.time() - started < 3
+        clients = [await TlsClient.connect(switch.tls_port, certs.ca) for _ in range(2)]
+        third = await TlsClient.connect(switch.tls_port, certs.ca)
+        assert await asyncio.wait_for(third.reader.read(), 5) == b""  # over the cap
+    finally:
+        for client in clients:
+            await client.close()
+        await switch.service.stop()

@@ -61,12 +61,16 @@ class TlsSwitch:
 
 
 async def start_tls_switch(
-    certs: SelfSigned, trusted: tuple[str, ...], handshake_timeout: float = 10.0
+    certs: SelfSigned,
+    trusted: tuple[str, ...],
+    handshake_timeout: float = 10.0,
+    **limits: float,
 ) -> TlsSwitch:
-    """A switch on 127.0.0.1 with UDP, TCP and TLS on free ports, letting `trusted` in."""
+    """A switch on 127.0.0.1 with UDP, TCP and TLS on free ports, letting `trusted` in
+    (`limits`: the stream limits of `SwitchConfig`, e.g. tcp_idle_seconds)."""
     router = CallRouter()
     credentials = StaticCredentials()
-    config = SwitchConfig(domain=DOMAIN, trusted_sources=trusted)
+    config = SwitchConfig(domain=DOMAIN, trusted_sources=trusted, **limits)  # type: ignore[arg-type]
     service = SwitchService(config, router, credentials)
     low = max(20000, min(free_port(), 60000))
     low -= low % 2

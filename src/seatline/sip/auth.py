@@ -1,10 +1,14 @@
 """Digest authentication for SIP (RFC 3261 §22.4, RFC 2617, RFC 7616, RFC 8760).
 
 Client side: compute Authorization / Proxy-Authorization for a challenge. Server side:
-issue challenges with stateless nonces (a timestamp plus an HMAC over it, so any node with
-the secret can check them and no nonce table is kept) and verify credentials against a
-stored HA1. An expired but genuine nonce yields STALE, answered with `stale=true` so the
-client retries silently (RFC 7616 §3.3). Nonce-count replay tracking is not done here.
+issue challenges with stateless nonces (a timestamp plus an HMAC over it and the client's
+address, so any node with the secret can check them and a nonce is no good from elsewhere)
+and verify credentials against a stored HA1. An expired but genuine nonce yields STALE,
+answered with `stale=true` so the client retries silently (RFC 7616 §3.3).
+
+Replays: the digest `uri` must be the Request-URI (RFC 7616 §3.4.6), and `NonceCounts`
+remembers the highest nonce count accepted per nonce in a bounded table, so a captured answer
+is refused when sent again (§3.3, §5.5). Only correct answers enter that table.
 """
 
 from __future__ import annotations
@@ -12,12 +16,16 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import re
+import secrets
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import Enum
 
 from seatline.sip.errors import SipAuthError, SipParseError
 from seatline.sip.syntax import split_commas, unquote
+from seatline.sip.uri import uris_equivalent
 
 _HASHES: dict[str, Callable[[bytes], str]] = {
     "MD5": lambda data: hashlib.md5(data, usedforsecurity=False).hexdigest(),
@@ -25,6 +33,8 @@ _HASHES: dict[str, Callable[[bytes], str]] = {
 }
 ALGORITHMS = ("MD5", "SHA-256", "MD5-sess", "SHA-256-sess")
 _UNQUOTED = frozenset({"algorithm", "stale", "nc"})
+_NONCE_COUNT = re.compile(r"[0-9a-fA-F]{8}")  # RFC 7616 §3.4: nc = 8LHEX
+_STAMP = re.compile(r"[0-9a-f]{1,16}")
 
 
 def _hash(algorithm: str, text: str) -> str:
@@ -226,55 +236,138 @@ class AuthResult(Enum):
     """Outcome of verifying credentials."""
 
     OK = "ok"
-    STALE = "stale"  # genuine nonce, expired: challenge again with stale=true
-    BAD_NONCE = "bad-nonce"  # not one of ours (or tampered): plain 401
+    STALE = "stale"  # genuine nonce, expired (or forgotten): challenge again with stale=true
+    BAD_NONCE = "bad-nonce"  # not one of ours, tampered, or issued to another address
     BAD_RESPONSE = "bad-response"  # wrong password or wrong realm
+    REPLAY = "replay"  # right answer, but its nonce count was used already
+    BAD_URI = "bad-uri"  # the digest uri is not the request's Request-URI
+
+
+class NonceCounts:
+    """The highest nonce count accepted per nonce, in a table of at most `max_entries`.
+
+    When the table is full the entry that came in first is forgotten and every nonce issued
+    up to that one's issue time is retired: an untracked old nonce gets STALE (a fresh
+    challenge), never the benefit of the doubt. Expired entries leave as time passes.
+    """
+
+    def __init__(self, max_entries: int = 20_000) -> None:
+        if max_entries < 1:
+            raise ValueError("the nonce-count table needs room for one entry")
+        self.max_entries = max_entries
+        self._seen: OrderedDict[str, tuple[float, int]] = OrderedDict()
+        self._retired_until = float("-inf")
+
+    def __len__(self) -> int:
+        return len(self._seen)
+
+    def check(
+        self, nonce: str, issued: float, count: int, now: float, lifetime: float
+    ) -> AuthResult:
+        """OK (and remembered) if `count` is above every count accepted for `nonce` so far."""
+        seen = self._seen
+        while seen:
+            first_issued = next(iter(seen.values()))[0]
+            if now - first_issued <= lifetime:
+                break
+            seen.popitem(last=False)
+        last = seen.get(nonce)
+        if last is None:
+            if issued <= self._retired_until:
+                return AuthResult.STALE
+            while len(seen) >= self.max_entries:
+                _, (old_issued, _) = seen.popitem(last=False)
+                self._retired_until = max(self._retired_until, old_issued)
+        elif count <= last[1]:
+            return AuthResult.REPLAY
+        seen[nonce] = (issued, count)
+        return AuthResult.OK
 
 
 class DigestServer:
     """Issues stateless nonces and checks credentials against stored HA1 values."""
 
-    def __init__(self, realm: str, secret: bytes, nonce_lifetime: float = 300.0) -> None:
+    def __init__(
+        self,
+        realm: str,
+        secret: bytes,
+        nonce_lifetime: float = 300.0,
+        counts: NonceCounts | None = None,
+    ) -> None:
         if len(secret) < 16:
             raise ValueError("the nonce secret needs at least 16 bytes")
         self.realm = realm
         self._secret = secret
         self.nonce_lifetime = nonce_lifetime
+        self.counts = counts if counts is not None else NonceCounts()
 
-    def make_nonce(self, now: float) -> str:
-        """A nonce carrying its issue time (ms, hex) and an HMAC over it."""
-        stamp = format(int(now * 1000), "x")
-        return f"{stamp}.{self._mac(stamp)}"
+    def make_nonce(self, now: float, source: str = "") -> str:
+        """A nonce: issue time (ms, hex), a random salt, and an HMAC over both and `source`.
 
-    def _mac(self, stamp: str) -> str:
-        mac = hmac.new(self._secret, f"{self.realm}:{stamp}".encode(), hashlib.sha256).digest()
+        The salt keeps two challenges in the same millisecond apart: nonce counts are kept
+        per nonce, so a shared nonce would make the second client's nc=1 look replayed.
+        """
+        stamp = f"{format(int(now * 1000), 'x')}.{secrets.token_urlsafe(6)}"
+        return f"{stamp}.{self._mac(stamp, source)}"
+
+    def _mac(self, stamp: str, source: str) -> str:
+        text = f"{self.realm}:{stamp}:{source}".encode("utf-8", "surrogateescape")
+        mac = hmac.new(self._secret, text, hashlib.sha256).digest()
         return base64.urlsafe_b64encode(mac[:18]).decode("ascii")
 
-    def challenge(self, now: float, algorithm: str = "MD5", stale: bool = False) -> DigestChallenge:
-        """A fresh challenge for a 401/407."""
+    def challenge(
+        self, now: float, algorithm: str = "MD5", stale: bool = False, source: str = ""
+    ) -> DigestChallenge:
+        """A fresh challenge for a 401/407, its nonce good only from `source`."""
         if algorithm not in ALGORITHMS:
             raise ValueError(f"unsupported algorithm {algorithm!r}")
-        return DigestChallenge(self.realm, self.make_nonce(now), algorithm, ("auth",), None, stale)
+        nonce = self.make_nonce(now, source)
+        return DigestChallenge(self.realm, nonce, algorithm, ("auth",), None, stale)
 
-    def nonce_state(self, nonce: str, now: float) -> AuthResult:
+    def _issued(self, nonce: str, source: str) -> float | None:
+        """The issue time of a nonce we made for `source`, or None."""
+        stamp, dot, mac = nonce.rpartition(".")
+        millis = stamp.partition(".")[0]
+        if not dot or not _STAMP.fullmatch(millis):
+            return None
+        if not _same_secret(mac, self._mac(stamp, source)):
+            return None
+        return int(millis, 16) / 1000
+
+    def nonce_state(self, nonce: str, now: float, source: str = "") -> AuthResult:
         """OK for a valid fresh nonce, STALE for an expired genuine one, else BAD_NONCE."""
-        stamp, dot, mac = nonce.partition(".")
-        if not dot or not hmac.compare_digest(mac, self._mac(stamp)):
+        issued = self._issued(nonce, source)
+        if issued is None:
             return AuthResult.BAD_NONCE
-        try:
-            issued = int(stamp, 16) / 1000
-        except ValueError:
-            return AuthResult.BAD_NONCE
-        if now - issued > self.nonce_lifetime or issued - now > 1.0:
-            return AuthResult.STALE
-        return AuthResult.OK
+        return AuthResult.OK if self._fresh(issued, now) else AuthResult.STALE
+
+    def _fresh(self, issued: float, now: float) -> bool:
+        return now - issued <= self.nonce_lifetime and issued - now <= 1.0
 
     def verify(
-        self, credentials: DigestCredentials, method: str, ha1: str, now: float
+        self,
+        credentials: DigestCredentials,
+        method: str,
+        ha1: str,
+        now: float,
+        *,
+        source: str = "",
+        request_uri: str | None = None,
     ) -> AuthResult:
-        """Check `credentials` for a request with `method`, given the user's stored HA1."""
+        """Check `credentials` for a request with `method` from `source`, given the stored HA1.
+
+        With `request_uri`, the digest uri must name it (RFC 7616 §3.4.6). A correct answer is
+        accepted once per nonce count; without qop (RFC 2069 style) once per nonce.
+        """
         if credentials.realm != self.realm:
             return AuthResult.BAD_RESPONSE
+        if request_uri is not None and not _same_uri(credentials.uri, request_uri):
+            return AuthResult.BAD_URI
+        count = 0
+        if credentials.qop:
+            if credentials.nc is None or not _NONCE_COUNT.fullmatch(credentials.nc):
+                return AuthResult.BAD_RESPONSE
+            count = int(credentials.nc, 16)
         try:
             expected = compute_response(
                 ha1,
@@ -288,7 +381,28 @@ class DigestServer:
             )
         except SipAuthError:
             return AuthResult.BAD_RESPONSE
-        if not hmac.compare_digest(expected, credentials.response.lower()):
+        if not _same_secret(expected, credentials.response.lower()):
             return AuthResult.BAD_RESPONSE
         # Only a correct answer earns STALE: otherwise a guesser learns nothing new (RFC 7616).
-        return self.nonce_state(credentials.nonce, now)
+        issued = self._issued(credentials.nonce, source)
+        if issued is None:
+            return AuthResult.BAD_NONCE
+        if not self._fresh(issued, now):
+            return AuthResult.STALE
+        return self.counts.check(credentials.nonce, issued, count, now, self.nonce_lifetime)
+
+
+def _same_secret(ours: str, theirs: str) -> bool:
+    """Constant-time comparison of a value we computed with one a peer sent (any text:
+    hmac.compare_digest raises TypeError on non-ASCII str, so compare the bytes)."""
+    return hmac.compare_digest(ours.encode(), theirs.encode("utf-8", "surrogateescape"))
+
+
+def _same_uri(digest_uri: str, request_uri: str) -> bool:
+    """Whether the digest uri names the Request-URI (as written, or equivalent by §19.1.4)."""
+    if digest_uri == request_uri:
+        return True
+    try:
+        return uris_equivalent(digest_uri, request_uri)
+    except SipParseError:
+        return False

@@ -18,14 +18,24 @@ DEFAULT_MAX_BODY = 1024 * 1024
 class StreamFramer:
     """Accumulates stream bytes and yields complete SIP messages."""
 
-    def __init__(self, max_head: int = DEFAULT_MAX_HEAD, max_body: int = DEFAULT_MAX_BODY) -> None:
+    def __init__(
+        self,
+        max_head: int = DEFAULT_MAX_HEAD,
+        max_body: int = DEFAULT_MAX_BODY,
+        max_message: int | None = None,
+    ) -> None:
         self._buffer = bytearray()
-        self._max_head = max_head
+        # `max_message` bounds head and body together: what one connection may make us hold.
+        self._max_head = max_head if max_message is None else min(max_head, max_message)
         self._max_body = max_body
+        self._max_message = max_message
         self._pending: tuple[SipMessage, int, int] | None = None  # message, body start, length
         self._pings = 0
         self._crlfs = 0
         self._failed: SipParseError | None = None
+        # Bytes already searched for the blank line: a head trickled in byte by byte is
+        # scanned once in all, not once per byte.
+        self._searched = 0
 
     def feed(self, data: bytes) -> None:
         """Append bytes received from the stream."""
@@ -60,6 +70,7 @@ class StreamFramer:
             # Keep-alives arrive between messages and may be split across reads.
             while buf.startswith(b"\r\n"):
                 del buf[:2]
+                self._searched = 0
                 self._crlfs += 1
                 if self._crlfs == 2:
                     self._pings += 1
@@ -67,11 +78,13 @@ class StreamFramer:
             if not buf or buf == b"\r":
                 return None
             self._crlfs = 0
-            head_end, body_start = find_head_end(buf)
+            head_end, body_start = find_head_end(buf, self._searched)
             if head_end == -1:
                 if len(buf) > self._max_head:
                     raise SipParseError("header block too large", 513)
+                self._searched = max(0, len(buf) - 3)  # a blank line may straddle two reads
                 return None
+            self._searched = 0
             if head_end > self._max_head:
                 raise SipParseError("header block too large", 513)
             msg = parse_head(bytes(buf[:head_end]))
@@ -80,6 +93,8 @@ class StreamFramer:
                 raise SipParseError("missing Content-Length on a stream transport")
             if length > self._max_body:
                 raise SipParseError("body too large", 413)
+            if self._max_message is not None and body_start + length > self._max_message:
+                raise SipParseError("message too large", 513)
             self._pending = (msg, body_start, length)
         msg, body_start, length = self._pending
         if len(buf) < body_start + length:

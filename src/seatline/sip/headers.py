@@ -7,6 +7,7 @@ itself is `message.Headers`. URIs stay strings here: `uri.py` parses them when n
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Literal
@@ -18,6 +19,7 @@ from seatline.sip.syntax import (
     format_params,
     get_param,
     has_param,
+    is_digits,
     is_token,
     parse_params,
     quote,
@@ -27,6 +29,7 @@ from seatline.sip.syntax import (
     unquote,
 )
 
+_QVALUE = re.compile(r"0(\.[0-9]{0,3})?|1(\.0{0,3})?")
 MAX_CSEQ = 2**31 - 1  # §8.1.1.5: the sequence number MUST be less than 2**31
 MAX_DELTA = 2**32 - 1  # §25.1 delta-seconds: values beyond this are not representable
 
@@ -62,7 +65,7 @@ class Via:
         value = get_param(self.params, "rport")
         if not value:
             return None
-        if not value.isdigit() or int(value) > 65535:
+        if not is_digits(value) or len(value) > 5 or int(value) > 65535:
             raise SipParseError(f"bad rport {value[:20]!r}")
         return int(value)
 
@@ -112,7 +115,10 @@ def parse_vias(value: str) -> list[Via]:
     """Parse a Via header value that may carry several comma-separated entries."""
     if "," not in value:
         return [parse_via(value.strip())]
-    return [parse_via(part) for part in split_commas(value)]
+    vias = [parse_via(part) for part in split_commas(value)]
+    if not vias:  # "Via: ," names no hop: there is nowhere to answer
+        raise SipParseError("empty Via")
+    return vias
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,13 +146,10 @@ class NameAddr:
         value = get_param(self.params, "q")
         if value is None:
             return None
-        try:
-            q = float(value)
-        except ValueError:
-            raise SipParseError(f"bad q {value[:20]!r}") from None
-        if not 0.0 <= q <= 1.0:
-            raise SipParseError(f"q out of range {value[:20]!r}")
-        return q
+        # §25.1 qvalue: float() would also take '٠.٥', 'nan' and '1e-1'.
+        if _QVALUE.fullmatch(value) is None:
+            raise SipParseError(f"bad q {value[:20]!r}")
+        return float(value)
 
     def param(self, name: str) -> str | None:
         """Value of a header parameter ('' for a flag), or None."""
@@ -252,7 +255,7 @@ def _parse_cseq(value: str) -> CSeq:
     if len(parts) != 2:
         raise SipParseError(f"bad CSeq {value[:40]!r}")
     number, method = parts
-    if not number.isdigit() or not number.isascii() or len(number.lstrip("0")) > 10:
+    if not is_digits(number) or len(number.lstrip("0")) > 10:
         raise SipParseError(f"bad CSeq number {number[:20]!r}")
     seq = int(number)
     if seq > MAX_CSEQ:
@@ -265,7 +268,7 @@ def _parse_cseq(value: str) -> CSeq:
 def parse_max_forwards(value: str) -> int:
     """Parse Max-Forwards (§20.22), 0..255."""
     text = value.strip()
-    if not text.isdigit() or not text.isascii() or len(text.lstrip("0")) > 3 or int(text) > 255:
+    if not is_digits(text) or len(text.lstrip("0")) > 3 or int(text) > 255:
         raise SipParseError(f"bad Max-Forwards {text[:20]!r}")
     return int(text)
 
@@ -273,7 +276,7 @@ def parse_max_forwards(value: str) -> int:
 def parse_expires(value: str) -> int:
     """Parse an Expires header value (§20.19) as seconds."""
     text = value.strip()
-    if not text.isdigit() or not text.isascii() or len(text.lstrip("0")) > 10:
+    if not is_digits(text) or len(text.lstrip("0")) > 10:
         raise SipParseError(f"bad Expires {text[:20]!r}")
     if int(text) > MAX_DELTA:
         raise SipParseError(f"bad Expires {text[:20]!r}")

@@ -228,7 +228,10 @@ class TransactionLayer:
             return
         transport = transport.upper()
         reliable = transport in RELIABLE_TRANSPORTS
-        address = source if reliable else response_address(req.top_via)
+        via = req.top_via
+        # §18.2.2 names the Via's sent-by only for a response on the transport the Via names;
+        # a request whose Via claims TLS but came over UDP is answered where it came from.
+        address = source if reliable or via.transport != transport else response_address(via)
         kind = Kind.INVITE_SERVER if req.method == "INVITE" else Kind.NON_INVITE_SERVER
         txn = Transaction(key, kind, req, address, transport, self.config, self)
         self._txns[key] = txn

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from seatline.sip.errors import SipParseError
 from seatline.sip.headers import CSeq, NameAddr, Via, parse_cseq, parse_name_addr, parse_vias
-from seatline.sip.syntax import is_token, split_commas
+from seatline.sip.syntax import is_digits, is_token, split_commas
 
 # RFC 3261 §7.3.3 plus the compact forms registered later (RFC 3265, 3515, 3892, 4028, 4474...).
 COMPACT_FORMS: dict[str, str] = {
@@ -355,7 +355,7 @@ def _parse_start_line(line: str) -> SipMessage:
             raise SipParseError("malformed status line")
         version, code = parts[0], parts[1]
         _check_version(version)
-        if len(code) != 3 or not code.isdigit() or code[0] == "0":
+        if len(code) != 3 or not is_digits(code) or code[0] == "0":
             raise SipParseError(f"bad status code {code[:20]!r}")
         reason = parts[2] if len(parts) == 3 else ""
         return SipResponse(int(code), reason, Headers(), b"", version)
@@ -378,7 +378,7 @@ def _check_version(version: str) -> None:
     if upper == "SIP/2.0":
         return
     major, dot, minor = upper[4:].partition(".")
-    if upper.startswith("SIP/") and dot and major.isdigit() and minor.isdigit():
+    if upper.startswith("SIP/") and dot and is_digits(major) and is_digits(minor):
         raise SipParseError(f"unsupported SIP version {version[:20]!r}", 505)
     raise SipParseError(f"malformed SIP version {version[:20]!r}")
 
@@ -391,7 +391,7 @@ def content_length(msg: SipMessage) -> int | None:
     if any(v != values[0] for v in values[1:]):
         raise SipParseError("conflicting Content-Length headers")
     text = values[0]
-    if not text.isdigit() or not text.isascii():
+    if not is_digits(text):
         raise SipParseError(f"bad Content-Length {text[:20]!r}")
     if len(text.lstrip("0")) > _MAX_CONTENT_LENGTH_DIGITS:
         raise SipParseError("Content-Length too large", 413)

@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 
 from seatline.sip.errors import SipParseError
+from seatline.sip.syntax import is_digits
 
 DIRECTIONS = ("sendrecv", "sendonly", "recvonly", "inactive")
 _OPPOSITE = {
@@ -107,20 +108,20 @@ class Media:
             if key == "rtpmap" and value:
                 pt, _, enc = value.partition(" ")
                 parts = enc.strip().split("/")
-                try:
-                    rate = int(parts[1]) if len(parts) > 1 else 8000
-                    channels = int(parts[2]) if len(parts) > 2 else 1
-                    maps[pt] = Codec(int(pt), parts[0], rate, channels)
-                except ValueError:
-                    continue
+                rate = parts[1] if len(parts) > 1 else "8000"
+                channels = parts[2] if len(parts) > 2 else "1"
+                # A map we cannot read is skipped: its format then simply is not offered.
+                if _payload_type(pt) is not None and is_digits(rate) and is_digits(channels):
+                    maps[pt] = Codec(int(pt), parts[0], int(rate), int(channels))
             elif key == "fmtp" and value:
                 pt, _, params = value.partition(" ")
                 fmtps[pt] = params.strip()
         out: list[Codec] = []
         for fmt in self.formats:
             codec = maps.get(fmt)
-            if codec is None and fmt.isdigit():
-                codec = STATIC_CODECS.get(int(fmt))
+            number = _payload_type(fmt)
+            if codec is None and number is not None:
+                codec = STATIC_CODECS.get(number)
             if codec is not None:
                 out.append(replace(codec, fmtp=fmtps.get(fmt, codec.fmtp if fmt in maps else None)))
         return out
@@ -224,10 +225,18 @@ class SessionDescription:
 
 
 def _int(value: str) -> int:
-    try:
-        return int(value.strip())
-    except ValueError:
-        raise SipParseError(f"bad SDP number {value[:20]!r}", 488) from None
+    text = value.strip()
+    if not is_digits(text):  # int() would take '٣', '+1' and '1_0'
+        raise SipParseError(f"bad SDP number {value[:20]!r}", 488)
+    return int(text)
+
+
+def _payload_type(text: str) -> int | None:
+    """An RTP payload type (0-127, RFC 3551) written in ASCII digits, or None."""
+    if not is_digits(text) or len(text) > 3:
+        return None
+    number = int(text)
+    return number if number <= 127 else None
 
 
 def _parse_origin(value: str) -> Origin:
@@ -351,7 +360,8 @@ def make_answer(
         audio_done = True
         out = Media("audio", port, m.proto, [str(c.payload_type) for c in chosen])
         ptime_offer = m.attribute("ptime")
-        out.attributes = _codec_attrs(chosen, int(ptime_offer) if ptime_offer else ptime)
+        offered_ptime = int(ptime_offer) if ptime_offer and is_digits(ptime_offer) else None
+        out.attributes = _codec_attrs(chosen, offered_ptime or ptime)
         out.set_direction(answer_direction(offer.direction_of(m), direction))
         answer.media.append(out)
     return answer

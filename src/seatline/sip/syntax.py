@@ -19,6 +19,11 @@ _TOKEN = re.compile(r"[A-Za-z0-9\-.!%*_+`'~]+")
 Params = tuple[tuple[str, str | None], ...]
 
 
+def is_digits(text: str) -> bool:
+    """Whether `text` is one or more ASCII digits (`str.isdigit` also takes '²' and '٣')."""
+    return text.isascii() and text.isdigit()
+
+
 def is_token(text: str) -> bool:
     """Whether `text` is a non-empty RFC 3261 token."""
     return _TOKEN.fullmatch(text) is not None
@@ -49,54 +54,51 @@ def unquote(text: str) -> str:
     return "".join(out)
 
 
-def find_unquoted(text: str, chars: str, start: int = 0) -> int:
-    """Index of the first character of `chars` outside quoted strings and `<...>`, or -1."""
-    if '"' not in text and "<" not in text:
-        best = -1
-        for ch in chars:
-            i = text.find(ch, start)
-            if i != -1 and (best == -1 or i < best):
-                best = i
-        return best
-    in_quote = False
-    in_angle = False
-    i = start
-    n = len(text)
-    while i < n:
-        c = text[i]
-        if in_quote:
-            if c == "\\":
-                i += 1
-            elif c == '"':
-                in_quote = False
-        elif c == '"':
-            in_quote = True
-        elif in_angle:
-            if c == ">":
-                in_angle = False
-        elif c == "<":
-            in_angle = True
-        elif c in chars:
-            return i
-        i += 1
-    if in_quote:
-        raise SipParseError("unbalanced quotes")
-    return -1
+# One scan finds, left to right, a whole quoted string (with its \\-escapes), a whole
+# <...> URI, a separator, or a lone opening quote / bracket that never closes. Separators
+# inside the first two are skipped as a block, so splitting is one linear pass however
+# many elements the value has (finding 18 of issue 11: a rescan per element was quadratic).
+MAX_LIST = 1000  # elements of one header value, or parameters of one element or URI
+
+
+def check_list_size(text: str, sep: str) -> None:
+    """Refuse a value with more than `MAX_LIST` parts: no real message comes near, and each
+    part costs Python work, so 10,000 of them would hold the event loop for tens of ms."""
+    if text.count(sep) >= MAX_LIST:
+        raise SipParseError(f"more than {MAX_LIST} list elements or parameters")
+
+
+def _scanner(sep: str) -> re.Pattern[str]:
+    return re.compile(r'(?s)"[^"\\]*(?:\\.[^"\\]*)*"|<[^>]*>|' + re.escape(sep) + r'|["<]')
+
+
+_SCANNERS = {sep: _scanner(sep) for sep in ",;"}
 
 
 def split_unquoted(text: str, sep: str) -> list[str]:
-    """Split `text` on `sep` outside quoted strings and angle brackets, stripping each part."""
+    """Split `text` on `sep` outside quoted strings and angle brackets, stripping each part.
+
+    An unterminated quoted string raises `SipParseError`; an unterminated `<` runs to the end.
+    """
     if sep not in text:
         return [text.strip()]
+    check_list_size(text, sep)
+    if '"' not in text and "<" not in text:
+        return [part.strip() for part in text.split(sep)]
+    scanner = _SCANNERS.get(sep) or _scanner(sep)
     parts: list[str] = []
     start = 0
-    while True:
-        i = find_unquoted(text, sep, start)
-        if i == -1:
-            parts.append(text[start:].strip())
-            return parts
-        parts.append(text[start:i].strip())
-        start = i + 1
+    for match in scanner.finditer(text):
+        found = match.group()
+        if found == sep:
+            parts.append(text[start : match.start()].strip())
+            start = match.end()
+        elif found == '"':
+            raise SipParseError("unbalanced quotes")
+        elif found == "<":
+            break
+    parts.append(text[start:].strip())
+    return parts
 
 
 def split_commas(text: str) -> list[str]:
@@ -167,7 +169,7 @@ def split_host_port(text: str) -> tuple[str, int | None]:
         raise SipParseError("empty host")
     if port_text is None:
         return host, None
-    if not port_text.isdigit() or not port_text.isascii() or len(port_text) > 5:
+    if not is_digits(port_text) or len(port_text) > 5:
         raise SipParseError(f"bad port {port_text[:20]!r}")
     port = int(port_text)
     if port > 65535:

@@ -12,6 +12,7 @@ from dataclasses import dataclass, replace
 from seatline.sip.errors import SipParseError
 from seatline.sip.syntax import (
     Params,
+    check_list_size,
     format_host_port,
     format_params,
     get_param,
@@ -249,6 +250,7 @@ def _parse_sip(scheme: str, rest: str, text: str) -> SipUri:
     q = rest.find("?")
     if q != -1:
         rest, header_text = rest[:q], rest[q + 1 :]
+        check_list_size(header_text, "&")
         pairs = []
         for part in header_text.split("&"):
             name, _, value = part.partition("=")
@@ -262,6 +264,7 @@ def _parse_sip(scheme: str, rest: str, text: str) -> SipUri:
     _check_host(host)
     params: Params = ()
     if param_text:
+        check_list_size(param_text, ";")
         plist = []
         for part in param_text.split(";"):
             name, eq, value = part.partition("=")
@@ -278,6 +281,7 @@ def _parse_tel(rest: str, text: str) -> TelUri:
         raise SipParseError(f"bad tel URI {text[:60]!r}")
     params: Params = ()
     if param_text:
+        check_list_size(param_text, ";")
         params = tuple(
             (n, v if eq else None) for n, eq, v in (p.partition("=") for p in param_text.split(";"))
         )

@@ -60,6 +60,18 @@ class SwitchConfig:
     # SHA-256 challenges are opt-in: baresip 1.0 (libre) gives up on any challenge it cannot
     # compute instead of picking the MD5 one; SHA-256 answers are accepted either way.
     digest_algorithms: tuple[str, ...] = field(default=("MD5",))
+    # Bounds on what strangers can make the registrar remember (finding 15 of issue 11).
+    nonce_table_size: int = 20_000  # nonces with an accepted answer (their nonce counts)
+    abuse_table_size: int = 10_000  # sources with failures, and sources banned (each)
+    digest_realm_cache: int = 256  # realms (tenants' SIP domains) with a digest server ready
+    # Stream (TCP) connections (finding 17 of issue 11). A connection with no message and no
+    # keep-alive for tcp_idle_seconds is closed, unless a phone registered through it is
+    # still registered; a message must arrive whole within tcp_message_seconds of its start.
+    tcp_idle_seconds: float = 120.0
+    tcp_message_seconds: float = 10.0
+    tcp_max_connections: int = 1024
+    tcp_max_per_source: int = 32  # connections from one IP address
+    max_message_bytes: int = 65_535  # a longer message on a stream is answered 513, then cut
 
 
 def _source_matches(pattern: str, host: str, port: int) -> bool:

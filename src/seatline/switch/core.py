@@ -17,7 +17,14 @@ from collections.abc import Callable, Coroutine, Iterable
 from typing import Any
 
 from seatline.guard.outbound import DialScope
-from seatline.sip import SipMessage, SipRequest, SipResponse, make_response, parse_name_addr
+from seatline.sip import (
+    SipMessage,
+    SipParseError,
+    SipRequest,
+    SipResponse,
+    make_response,
+    parse_name_addr,
+)
 from seatline.sip.events import (
     MessageRejected,
     RequestReceived,
@@ -40,10 +47,18 @@ from seatline.switch.media import MediaEngine
 from seatline.switch.registrar import DigestGuard, Registrar
 from seatline.switch.router import CallRouter
 from seatline.switch.tls import TlsSettings, TlsTransport
-from seatline.switch.transport import Address, TcpTransport, Transport, UdpTransport, open_udp
+from seatline.switch.transport import (
+    Address,
+    StreamLimits,
+    TcpTransport,
+    Transport,
+    UdpTransport,
+    open_udp,
+)
 
 log = logging.getLogger(__name__)
 
+PORT_ATTEMPTS = 20  # tries at a port free for both UDP and TCP when asked for any port
 ALLOW = "INVITE, ACK, CANCEL, BYE, OPTIONS, REGISTER, REFER, NOTIFY, INFO"
 ResponseHandler = Callable[[SipResponse | None], None]
 
@@ -71,23 +86,28 @@ class SipCore:
         self.config = config or SwitchConfig()
         self.router = router or CallRouter()
         self.clock = clock  # wall clock for nonces and registrations; the loop clock drives timers
+        config = self.config
         bans = BanList(
-            self.config.ban_max_failures, self.config.ban_window, self.config.ban_seconds
+            config.ban_max_failures, config.ban_window, config.ban_seconds, config.abuse_table_size
         )
         self.guard = DigestGuard(
             credentials or StaticCredentials(),
             bans,
-            self.config.nonce_lifetime,
-            self.config.digest_algorithms,
+            config.nonce_lifetime,
+            config.digest_algorithms,
+            config.nonce_table_size,
+            config.digest_realm_cache,
         )
         self.registrar = Registrar(self.guard)
         # INVITEs also accept trunks' digest accounts; same ban list, so the same abuse rules,
         # but a separate guard so a trunk account can never REGISTER as an agent.
         self.invite_guard = DigestGuard(
-            TrunkAwareCredentials(self.guard.credentials, self.config.trunks),
+            TrunkAwareCredentials(self.guard.credentials, config.trunks),
             bans,
-            self.config.nonce_lifetime,
-            self.config.digest_algorithms,
+            config.nonce_lifetime,
+            config.digest_algorithms,
+            config.nonce_table_size,
+            config.digest_realm_cache,
         )
         # 100 Trying only when the application is slow (§17.2.1 allows 200 ms): one datagram
         # less per call for applications that answer at once.
@@ -120,12 +140,29 @@ class SipCore:
         """Listen on UDP and TCP `host`:`port` (0 picks a free port, shared by both), and on
         TLS `host`:`tls.port` when `tls` is given."""
         self._loop = asyncio.get_running_loop()
-        self.udp = await open_udp(self, host, port)
-        self.host, self.port = self.udp.local
-        self.tcp = TcpTransport(self)
-        await self.tcp.listen(host, self.port)
+        config = self.config
+        limits = StreamLimits(
+            config.tcp_idle_seconds,
+            config.tcp_message_seconds,
+            config.tcp_max_connections,
+            config.tcp_max_per_source,
+            config.max_message_bytes,
+        )
+        self.tcp = TcpTransport(self, limits)
+        for attempt in range(PORT_ATTEMPTS):
+            self.udp = await open_udp(self, host, port)
+            self.host, self.port = self.udp.local
+            try:
+                await self.tcp.listen(host, self.port)
+                break
+            except OSError:
+                # A free UDP port may be a busy TCP one (another program's connection): with
+                # port 0, pick again rather than fail to start.
+                self.udp.close()
+                if port != 0 or attempt == PORT_ATTEMPTS - 1:
+                    raise
         if tls is not None:
-            self.tls = TlsTransport(self, tls)
+            self.tls = TlsTransport(self, tls, limits)
             await self.tls.listen(host, tls.port)
             self.tls_port = self.tls.local[1]
         if self.config.advertised_host:
@@ -230,7 +267,7 @@ class SipCore:
         resp = event.response
         if event.key is None:  # a retransmitted 2xx to an INVITE whose transaction is gone
             leg = self.legs.get(resp.call_id)
-            if leg is not None:
+            if leg is not None and not leg.inbound and _answers_leg(leg, resp):
                 outbound.send_ack(self, leg, resp)
             return
         handler = self._handlers.get(event.key)
@@ -340,6 +377,28 @@ class SipCore:
         return self.scopes.get(tenant_id) or DialScope(tenant_id)
 
     # -- lookups -----------------------------------------------------------------------------
+    def find_leg(self, ev: RequestReceived, moving: bool = False) -> Leg | None:
+        """The leg an in-dialog request belongs to, or None (answer 481).
+
+        The full dialog id must match (Call-ID and both tags, RFC 3261 §12.2.2) and, over UDP
+        where a source is easily forged, the request must come from the leg's peer; only a
+        re-INVITE with the right tags (`moving`) may come from a new address.
+        """
+        leg = self.legs.get(ev.request.call_id)
+        if leg is None or not leg.matches(ev.request):
+            return None
+        host, port = ev.source[:2]  # an IPv6 socket adds flow info and scope
+        if ev.transport == "UDP" and not moving and not leg.expects_source(host, port):
+            log.info(
+                "%s for %s from unexpected %s:%s refused",
+                ev.request.method,
+                leg.call_id,
+                host,
+                port,
+            )
+            return None
+        return leg
+
     def trunk_for_source(self, host: str, port: int) -> TrunkConfig | None:
         """The trunk whose inbound addresses include `host`[:`port`]."""
         for trunk in self.config.trunks:
@@ -352,6 +411,14 @@ class SipCore:
         if self.trunk_for_source(host, port) is not None:
             return True
         return any(a in (host, f"{host}:{port}") for a in self.config.trusted_sources)
+
+
+def _answers_leg(leg: Leg, resp: SipResponse) -> bool:
+    """Whether a stray 2xx carries our tag in From and the callee's in To (RFC 3261 §12.2.2)."""
+    try:
+        return resp.from_addr.tag == leg.local_tag and (resp.to_addr.tag or "") == leg.remote_tag
+    except SipParseError:
+        return False
 
 
 def uri_of(header_value: str) -> str:

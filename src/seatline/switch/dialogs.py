@@ -12,15 +12,17 @@ import logging
 import re
 from typing import TYPE_CHECKING
 
-from seatline.sip import SipParseError, SipRequest, parse_name_addr
+from seatline.sip import SipParseError, make_response, parse_name_addr
 from seatline.sip.events import RequestReceived, TransactionKey
 from seatline.sip.sdp import AudioOffer, answer_direction, audio_body, audio_offer
 from seatline.sip.uri import SipUri, parse_uri
+from seatline.sip.validate import accepts, body_type_supported, unsupported_extensions
 from seatline.switch import sdes_keys, transfer
 from seatline.switch.call import Call
 from seatline.switch.errors import MediaError
 from seatline.switch.leg import Leg, LegState, record_route
 from seatline.switch.registrar import uri_user_host
+from seatline.switch.transport import TcpTransport
 
 if TYPE_CHECKING:
     from seatline.switch.core import SipCore
@@ -29,6 +31,8 @@ log = logging.getLogger(__name__)
 
 _TAG = re.compile(r";\s*tag=[^;>]*", re.IGNORECASE)
 _IN_DIALOG_OK = ("NOTIFY", "INFO", "UPDATE", "PRACK")
+SUPPORTED_EXTENSIONS: frozenset[str] = frozenset()  # option tags a Require may name (§8.2.2.3)
+BODY_TYPES = frozenset({"application/sdp"})  # what an INVITE may carry (§8.2.3)
 TRYING_DELAY = 0.2  # RFC 3261 §17.2.1: a 100 is owed if the TU will not answer within 200 ms
 
 
@@ -51,16 +55,27 @@ def request_user(uri_text: str) -> str:
 
 # -- incoming requests ---------------------------------------------------------------------
 def on_request(core: SipCore, ev: RequestReceived) -> None:
-    """Dispatch one new request from the transaction layer."""
+    """Dispatch one new request from the transaction layer; a failure still answers it (500)."""
+    try:
+        _dispatch(core, ev)
+    except Exception:
+        log.exception("%s from %s:%s failed", ev.request.method, *ev.source)
+        if ev.key is not None and ev.request.method != "ACK":
+            core.respond(ev.request, ev.key, 500, to_tag="err")
+
+
+def _dispatch(core: SipCore, ev: RequestReceived) -> None:
     req = ev.request
     method = req.method
+    if not _acceptable(core, ev):
+        return
     if method == "INVITE":
         if req.to_addr.tag:
             on_reinvite(core, ev)
         else:
             on_new_invite(core, ev)
     elif method == "ACK":
-        on_ack(core, req)
+        on_ack(core, ev)
     elif method == "BYE":
         on_bye(core, ev)
     elif method == "CANCEL":
@@ -80,6 +95,26 @@ def on_request(core: SipCore, ev: RequestReceived) -> None:
         core.respond(req, ev.key, 501, to_tag="ni", headers=[("Allow", core_allow())])
 
 
+def _acceptable(core: SipCore, ev: RequestReceived) -> bool:
+    """RFC 3261 §8.2.2-§8.2.3: refuse what we cannot honour before acting on it."""
+    req = ev.request
+    unsupported = unsupported_extensions(req, SUPPORTED_EXTENSIONS)
+    if unsupported:
+        core.respond(
+            req, ev.key, 420, to_tag="ext", headers=[("Unsupported", ", ".join(unsupported))]
+        )
+        return False
+    if req.method != "INVITE":
+        return True
+    if not body_type_supported(req, BODY_TYPES):
+        core.respond(req, ev.key, 415, to_tag="type", headers=[("Accept", "application/sdp")])
+        return False
+    if not accepts(req, "application/sdp"):  # our answer (or late offer) is SDP
+        core.respond(req, ev.key, 406, to_tag="type", headers=[("Accept", "application/sdp")])
+        return False
+    return True
+
+
 def core_allow() -> str:
     """The Allow header value."""
     from seatline.switch.core import ALLOW
@@ -89,11 +124,20 @@ def core_allow() -> str:
 
 async def _register(core: SipCore, ev: RequestReceived) -> None:
     host, port = ev.source
-    resp = await core.registrar.handle(ev.request, ev.transport, host, port, core.clock())
+    try:
+        resp = await core.registrar.handle(ev.request, ev.transport, host, port, core.clock())
+    except Exception:
+        # The credential store may be down: the phone gets an answer and retries later.
+        log.exception("REGISTER from %s:%s failed", host, port)
+        resp = make_response(ev.request, 500, to_tag="reg")
     try:
         core.layer.send_response(resp, core.now, ev.key)
     except Exception as exc:
         log.debug("REGISTER answer dropped: %s", exc)
+    stream = core.transport_for(ev.transport) if ev.transport in ("TCP", "TLS") else None
+    if resp.status == 200 and isinstance(stream, TcpTransport):
+        # The phone is called back over this connection: keep it while the binding lives.
+        stream.keep_open(ev.source, core.registrar.held_for(ev.request, ev.source, core.clock()))
     core._pump()
 
 
@@ -154,6 +198,21 @@ def reject(
 
 
 async def _run_inbound(core: SipCore, call: Call, ev: RequestReceived) -> None:
+    """Authenticate, route and run a new inbound call; any failure still answers the caller."""
+    try:
+        await _start_inbound(core, call, ev)
+    except Exception:
+        log.exception("new INVITE %s failed", call.leg.call_id)
+        if not call.ended:
+            if call.answered:
+                call.terminate("internal-error")
+            else:
+                reject(core, call, 500)
+        if core.legs.get(call.leg.call_id) is call.leg:
+            del core.legs[call.leg.call_id]
+
+
+async def _start_inbound(core: SipCore, call: Call, ev: RequestReceived) -> None:
     req = ev.request
     host, port = ev.source
     if not core.is_trusted(host, port):
@@ -170,8 +229,17 @@ async def _run_inbound(core: SipCore, call: Call, ev: RequestReceived) -> None:
         call.trunk_name = result.credentials.trunk_name
         call.agent_id = result.credentials.agent_id if call.trunk_name is None else None
         call.tenant_id = result.credentials.tenant_id
+        call.leg.trunk = next(
+            (
+                t
+                for t in core.config.trunks
+                if (t.name, t.tenant_id) == (call.trunk_name, call.tenant_id)
+            ),
+            None,
+        )
     else:
         trunk = core.trunk_for_source(host, port)
+        call.leg.trunk = trunk  # its other addresses may carry this dialog's requests too
         call.tenant_id = trunk.tenant_id if trunk is not None else ""
         call.trunk_name = trunk.name if trunk is not None else None
     handler = core.router.route(call.number)
@@ -297,11 +365,12 @@ def is_secure(leg: Leg) -> bool:
     return leg.transport.upper() == "TLS" and uri.lower().startswith("sips:")
 
 
-def on_ack(core: SipCore, req: SipRequest) -> None:
+def on_ack(core: SipCore, ev: RequestReceived) -> None:
     """The ACK for our 2xx (late offer answers arrive here)."""
-    leg = core.legs.get(req.call_id)
+    req = ev.request
+    leg = core.find_leg(ev)
     if leg is None or leg.call is None:
-        return
+        return  # §17: an ACK is never answered, a stranger's is simply dropped
     if req.body and leg.remote_media is None:
         try:
             apply_remote(leg, audio_offer(req.body))
@@ -312,7 +381,7 @@ def on_ack(core: SipCore, req: SipRequest) -> None:
 def on_bye(core: SipCore, ev: RequestReceived) -> None:
     """The peer hangs up."""
     req = ev.request
-    leg = core.legs.get(req.call_id)
+    leg = core.find_leg(ev)
     if leg is None or leg.call is None:
         core.respond(req, ev.key, 481, to_tag="gone")
         return
@@ -335,9 +404,13 @@ def on_cancel(core: SipCore, ev: RequestReceived) -> None:
 
 
 def on_reinvite(core: SipCore, ev: RequestReceived) -> None:
-    """A re-INVITE: hold, resume or a media change (RFC 3264 §8)."""
+    """A re-INVITE: hold, resume, a media change (RFC 3264 §8) or the peer moving.
+
+    With the dialog's tags it may come from a new address (a phone that changed network):
+    its Contact becomes the remote target and, over UDP, its source the peer's address.
+    """
     req = ev.request
-    leg = core.legs.get(req.call_id)
+    leg = core.find_leg(ev, moving=True)
     if leg is None or leg.call is None or leg.media is None:
         core.respond(req, ev.key, 481, to_tag="gone")
         return
@@ -356,6 +429,10 @@ def on_reinvite(core: SipCore, ev: RequestReceived) -> None:
     if contact:
         with contextlib.suppress(SipParseError):
             leg.remote_target = parse_name_addr(contact).uri
+    host, port = ev.source[:2]
+    if ev.transport == "UDP" and not leg.expects_source(host, port):
+        log.info("leg %s moved from %s:%s to %s:%s", leg.call_id, *leg.address, host, port)
+        leg.address = (host, port)
     core.respond(
         req,
         ev.key,
@@ -369,7 +446,7 @@ def on_reinvite(core: SipCore, ev: RequestReceived) -> None:
 def on_in_dialog_info(core: SipCore, ev: RequestReceived) -> None:
     """NOTIFY/INFO/UPDATE inside a dialog: 200, and INFO dtmf-relay becomes a digit."""
     req = ev.request
-    leg = core.legs.get(req.call_id)
+    leg = core.find_leg(ev)
     if leg is None or leg.call is None:
         core.respond(req, ev.key, 481, to_tag="gone")
         return

@@ -75,7 +75,7 @@ class Leg:
     sdp_version: int = 1
     call: Call | None = None
     route_set: list[str] = field(default_factory=list)
-    trunk: TrunkConfig | None = None  # outbound legs through a carrier trunk
+    trunk: TrunkConfig | None = None  # the carrier trunk this leg goes out or came in through
     auth_sent: bool = False  # we answered one digest challenge already (no loops)
 
     def move(self, event: str) -> LegState:
@@ -90,6 +90,37 @@ class Leg:
     def ended(self) -> bool:
         """Whether the dialog is over."""
         return self.state is LegState.TERMINATED
+
+    def matches(self, request: SipRequest) -> bool:
+        """Whether `request` from the peer belongs to this dialog (RFC 3261 §12.2.2).
+
+        Whichever side began the dialog, the peer's requests carry its tag in From and ours
+        in To; a Call-ID alone is no proof (it travels in clear and is often guessable).
+        """
+        try:
+            from_tag = request.from_addr.tag or ""
+            to_tag = request.to_addr.tag or ""
+        except SipParseError:
+            return False
+        return (
+            request.call_id == self.call_id
+            and to_tag == self.local_tag
+            and from_tag == self.remote_tag
+        )
+
+    def expects_source(self, host: str, port: int) -> bool:
+        """Whether a datagram from `host`:`port` may come from this leg's peer.
+
+        The peer's own address, the next hop of the route set (a proxy in the path), or any
+        address of the leg's carrier trunk (a carrier may answer from another of its hosts).
+        A peer known only by name cannot be checked here (no DNS): its tags must do.
+        """
+        if (host, port) == self.address or (host, port) == next_hop(self):
+            return True
+        trunk = self.trunk
+        if trunk is not None and (trunk.matches_source(host, port) or host == trunk.outbound_host):
+            return True
+        return not _is_ip(self.address[0])
 
 
 def record_route(message: SipMessage) -> list[str]:
@@ -132,6 +163,14 @@ def next_hop(leg: Leg) -> Address:
                 return leg.address
             return host, uri.port or 5060
     return leg.address
+
+
+def _is_ip(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        return False
+    return True
 
 
 def _route_uri(route: str) -> SipUri | None:

@@ -7,6 +7,7 @@ enumerate extensions; a source that keeps failing is banned for a while (403).
 from __future__ import annotations
 
 import secrets
+from collections import OrderedDict
 from dataclasses import dataclass
 
 from seatline.sip import (
@@ -16,9 +17,10 @@ from seatline.sip import (
     SipResponse,
     make_response,
     parse_contacts,
+    parse_expires,
 )
 from seatline.sip.auth import AuthResult as DigestOutcome
-from seatline.sip.auth import DigestCredentials, DigestServer
+from seatline.sip.auth import DigestCredentials, DigestServer, NonceCounts
 from seatline.sip.uri import SipUri, parse_uri
 from seatline.switch.abuse import BanList
 from seatline.switch.credentials import CredentialSource, SipCredentials
@@ -61,7 +63,12 @@ def uri_user_host(uri_text: str) -> tuple[str, str]:
 
 
 class DigestGuard:
-    """Challenges requests and checks their digest answers against a `CredentialSource`."""
+    """Challenges requests and checks their digest answers against a `CredentialSource`.
+
+    A nonce is issued for the request's source address and is refused from any other; an
+    answer is accepted once per nonce count and only for the Request-URI it was computed
+    for. Every table here is bounded: realms come from the network.
+    """
 
     def __init__(
         self,
@@ -69,35 +76,40 @@ class DigestGuard:
         bans: BanList | None = None,
         nonce_lifetime: float = 300.0,
         algorithms: tuple[str, ...] = ("MD5",),
+        nonce_table_size: int = 20_000,
+        realm_cache: int = 256,
     ) -> None:
         self.credentials = credentials
-        self.bans = bans or BanList()
+        self.bans = bans if bans is not None else BanList()
         self.nonce_lifetime = nonce_lifetime
         self.algorithms = algorithms
+        self.counts = NonceCounts(nonce_table_size)  # one for every realm: nonces are unique
+        self.realm_cache = realm_cache
         self._secret = secrets.token_bytes(32)
-        self._servers: dict[str, DigestServer] = {}
+        self._servers: OrderedDict[str, DigestServer] = OrderedDict()
         self.failures = 0  # wrong answers seen (for metrics and tests)
 
     async def check(
         self, req: SipRequest, source: str, realm: str, username: str, now: float, proxy: bool
     ) -> AuthResult:
-        """Authenticate `req` for `username`@`realm`; on failure carry a 401/407/403 to send."""
+        """Authenticate `req` for `username`@`realm`; on failure carry a 401/407/403/400 to send."""
         if self.bans.is_banned(source, now):
             return AuthResult(None, make_response(req, 403, to_tag="ban"))
         header = "Proxy-Authorization" if proxy else "Authorization"
         server = self._server(realm)
         stale = False
         failed = False
+        wrong_uri = False
         for value in req.headers.get_all(header):
             try:
                 creds = DigestCredentials.parse(value)
-            except SipAuthError:
+            except (SipAuthError, SipParseError):
                 failed = True
                 continue
             if creds.realm != realm:
                 continue
-            if server.nonce_state(creds.nonce, now) is DigestOutcome.BAD_NONCE:
-                failed = True
+            if server.nonce_state(creds.nonce, now, source) is DigestOutcome.BAD_NONCE:
+                failed = True  # forged, or issued to another address: a replay from elsewhere
                 continue
             found = await self.credentials.lookup(realm, creds.username)
             ha1 = None
@@ -107,10 +119,15 @@ class DigestGuard:
                 )
             outcome = DigestOutcome.BAD_RESPONSE
             if found is not None and ha1 is not None:
-                outcome = server.verify(creds, req.method, ha1, now)
-            if outcome is DigestOutcome.STALE:
-                stale = True  # RFC 7616 §3.3: right password, old nonce: no failure counted
+                outcome = server.verify(
+                    creds, req.method, ha1, now, source=source, request_uri=req.uri
+                )
+            if outcome in (DigestOutcome.STALE, DigestOutcome.REPLAY):
+                # RFC 7616 §3.3: right password, used nonce: a fresh challenge, no failure.
+                stale = True
                 continue
+            if outcome is DigestOutcome.BAD_URI:
+                wrong_uri = True
             if outcome is not DigestOutcome.OK or found is None:
                 failed = True
                 continue
@@ -120,21 +137,29 @@ class DigestGuard:
             self.failures += 1
         if failed and self.bans.record_failure(source, now):
             return AuthResult(None, make_response(req, 403, to_tag="ban"))
-        return AuthResult(None, self._challenge(req, realm, now, stale, proxy))
+        if wrong_uri:  # RFC 2617 §3.2.2.5: the digest uri must be the Request-URI
+            return AuthResult(None, make_response(req, 400, to_tag="auth"))
+        return AuthResult(None, self._challenge(req, realm, now, stale, proxy, source))
 
     def _server(self, realm: str) -> DigestServer:
         server = self._servers.get(realm)
         if server is None:
-            server = DigestServer(realm, self._secret, self.nonce_lifetime)
+            while len(self._servers) >= self.realm_cache:
+                self._servers.popitem(last=False)
+            server = DigestServer(realm, self._secret, self.nonce_lifetime, self.counts)
             self._servers[realm] = server
+        else:
+            self._servers.move_to_end(realm)
         return server
 
     def _challenge(
-        self, req: SipRequest, realm: str, now: float, stale: bool, proxy: bool
+        self, req: SipRequest, realm: str, now: float, stale: bool, proxy: bool, source: str
     ) -> SipResponse:
         server = self._server(realm)
         name = "Proxy-Authenticate" if proxy else "WWW-Authenticate"
-        headers = [(name, str(server.challenge(now, alg, stale))) for alg in self.algorithms]
+        headers = [
+            (name, str(server.challenge(now, alg, stale, source))) for alg in self.algorithms
+        ]
         return make_response(req, 407 if proxy else 401, to_tag="auth", headers=headers)
 
 
@@ -149,6 +174,12 @@ class Registrar:
         self, req: SipRequest, transport: str, host: str, port: int, now: float
     ) -> SipResponse:
         """Process one REGISTER and return its response."""
+        try:
+            to_uri: object = parse_uri(req.to_addr.uri)
+        except SipParseError:
+            to_uri = None
+        if not isinstance(to_uri, SipUri):  # RFC 4475 §3.3.4: an AOR must be a SIP URI
+            return make_response(req, 400, to_tag="reg")
         user, domain = uri_user_host(req.to_addr.uri)
         if not user or not domain:
             return make_response(req, 404, to_tag="reg")
@@ -181,7 +212,7 @@ class Registrar:
         if not value:
             return
         header_expires = req.headers.get("Expires")
-        default = int(header_expires) if header_expires and header_expires.isdigit() else None
+        default = parse_expires(header_expires) if header_expires else None
         contacts = parse_contacts(value)
         table = self._bindings.setdefault(aor, {})
         if contacts == "*":
@@ -205,6 +236,17 @@ class Registrar:
                 creds.agent_id,
                 creds.tenant_id,
             )
+
+    def held_for(self, req: SipRequest, source: tuple[str, int], now: float) -> float:
+        """Seconds the latest binding `req`'s AOR holds through `source` has left (0: none)."""
+        user, domain = uri_user_host(req.to_addr.uri)
+        host, port = source
+        left = [
+            b.expires_at - now
+            for b in self.bindings(f"{user}@{domain}", now)
+            if (b.host, b.port) == (host, port)
+        ]
+        return max(left, default=0.0)
 
     def bindings(self, aor: str, now: float) -> list[Binding]:
         """The live contacts of `aor` (expired ones are dropped)."""

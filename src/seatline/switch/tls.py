@@ -20,6 +20,7 @@ from pathlib import Path
 from seatline.switch.transport import (
     Address,
     MessageSink,
+    StreamLimits,
     TcpTransport,
     _TcpConnection,
 )
@@ -52,8 +53,10 @@ class TlsTransport(TcpTransport):
 
     kind = "TLS"
 
-    def __init__(self, sink: MessageSink, settings: TlsSettings) -> None:
-        super().__init__(sink)
+    def __init__(
+        self, sink: MessageSink, settings: TlsSettings, limits: StreamLimits | None = None
+    ) -> None:
+        super().__init__(sink, limits)  # the same timeouts, caps and message size as TCP
         self.settings = settings
         self.context = server_context(settings.cert_file, settings.key_file)
 

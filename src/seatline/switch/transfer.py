@@ -90,7 +90,7 @@ def on_refer(core: SipCore, ev: RequestReceived) -> None:
     from seatline.switch import outbound
 
     req = ev.request
-    leg = core.legs.get(req.call_id)
+    leg = core.find_leg(ev)  # the full dialog, from its peer (RFC 3261 §12.2.2)
     if leg is None or leg.call is None:
         core.respond(req, ev.key, 481, to_tag="gone")
         return
