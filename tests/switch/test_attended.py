@@ -17,7 +17,10 @@ from .harness import free_port, run_sipp, start_sipp, until_listening
 pytestmark = [needs_sipp]
 
 
-async def test_refer_with_replaces_joins_the_partners(switch: SwitchUnderTest) -> None:
+@pytest.mark.parametrize("tags", ["dialog", "guessed"])
+async def test_refer_with_replaces_joins_the_partners(switch: SwitchUnderTest, tags: str) -> None:
+    """With the replaced dialog's tags the partners are joined; with its Call-ID alone (a
+    stranger's guess, or another agent's call learnt somehow) nothing moves."""
     customers: dict[str, Call] = {}
     agent_ports = {"7901": free_port(), "7902": free_port()}
 
@@ -62,9 +65,10 @@ async def test_refer_with_replaces_joins_the_partners(switch: SwitchUnderTest) -
     # from the dialog's peer (finding 5 of issue 11); a stream carries no forgeable source.
     reader, writer = await asyncio.open_connection("127.0.0.1", switch.port)
     port = writer.get_extra_info("sockname")[1]
-    replaces = quote(
-        f"{replaced_leg.call_id};to-tag={replaced_leg.local_tag};from-tag={replaced_leg.remote_tag}"
-    )
+    to_tag, from_tag = replaced_leg.local_tag, replaced_leg.remote_tag
+    if tags == "guessed":
+        to_tag, from_tag = "guess1", "guess2"
+    replaces = quote(f"{replaced_leg.call_id};to-tag={to_tag};from-tag={from_tag}")
     refer = "\r\n".join(
         [
             f"REFER sip:seatline@127.0.0.1:{switch.port} SIP/2.0",
@@ -85,10 +89,16 @@ async def test_refer_with_replaces_joins_the_partners(switch: SwitchUnderTest) -
     accepted = parse_message(head)
     writer.close()
     assert isinstance(accepted, SipResponse) and accepted.status == 202
-    assert first.partner is second and second.partner is first
-    assert first.media.relay_to is second.media
     await asyncio.sleep(0.2)  # the NOTIFYs reach the referrer
-    await referrer.hangup()  # (a real phone hangs up itself after the final NOTIFY)
-    await first.hangup()  # ends both customers' calls
+    if tags == "dialog":
+        assert first.partner is second and second.partner is first
+        assert first.media.relay_to is second.media
+        await referrer.hangup()  # (a real phone hangs up itself after the final NOTIFY)
+        await first.hangup()  # ends both customers' calls
+    else:
+        assert first.partner is referrer and second.partner is not None
+        assert second.partner.leg is replaced_leg
+        await first.hangup()  # each customer hangs up with its own agent
+        await second.hangup()
     results = [await c for c in callers] + [await a for a in agents]
     assert all(r.returncode == 0 for r in results), [r.errors[:500] for r in results]

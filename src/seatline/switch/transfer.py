@@ -85,6 +85,20 @@ async def _blind(core: SipCore, leg: Leg, partner: Call, target: str) -> None:
         outbound.spawn_sleep_hangup(core, leg.call, REFER_HANGUP_DELAY, "transferred")
 
 
+def _replaced_leg(core: SipCore, replaces: tuple[str, str, str], referrer: Call) -> Leg | None:
+    """The leg a Replaces names: its Call-ID *and* both tags (RFC 3891 §3), of the referrer's
+    tenant; a Call-ID alone, learnt or guessed, names nothing."""
+    call_id, to_tag, from_tag = replaces
+    leg = core.legs.get(call_id)
+    if leg is None or leg.call is None or leg.call.tenant_id != referrer.tenant_id:
+        return None
+    # Seen from us the to-tag is ours and the from-tag the peer's; some phones write them the
+    # other way round, which names the same dialog just as surely.
+    if {to_tag, from_tag} != {leg.local_tag, leg.remote_tag} or not to_tag or not from_tag:
+        return None
+    return leg
+
+
 def on_refer(core: SipCore, ev: RequestReceived) -> None:
     """Accept a REFER and carry it out."""
     from seatline.switch import outbound
@@ -114,7 +128,7 @@ def on_refer(core: SipCore, ev: RequestReceived) -> None:
     if replaces is None:
         core.spawn(_blind(core, leg, partner, local_target(core, target_uri)))
         return
-    replaced = core.legs.get(replaces[0])
+    replaced = _replaced_leg(core, replaces, referrer)
     other = replaced.call.partner if replaced is not None and replaced.call is not None else None
     if replaced is None or replaced.call is None or other is None:
         notify(core, leg, "SIP/2.0 481 Call/Transaction Does Not Exist", final=True)
