@@ -138,6 +138,25 @@ class SwitchNode:
         )
         self.refresher = TrunkRefresher(database, self.service.core, refresh_seconds)
         self._refreshing: asyncio.Task[None] | None = None
+        self._audits: set[asyncio.Task[None]] = set()
+        self.service.core.guard.bans.on_ban = self._audit_ban
+
+    def _audit_ban(self, source: str, seconds: float) -> None:
+        """Write a SIP ban to the audit log (a platform event: a source has no tenant)."""
+
+        async def write() -> None:
+            from seatline.store.audit import record_audit
+
+            try:
+                async with self.database.transaction() as session:
+                    detail = {"ban_seconds": seconds}
+                    await record_audit(session, None, "switch", "sip.ban", source, source, detail)
+            except Exception:
+                log.warning("could not audit the SIP ban of %s", source, exc_info=True)
+
+        task = asyncio.get_running_loop().create_task(write())
+        self._audits.add(task)
+        task.add_done_callback(self._audits.discard)
 
     @property
     def port(self) -> int:
@@ -162,6 +181,7 @@ class SwitchNode:
             self._refreshing.cancel()
             await asyncio.gather(self._refreshing, return_exceptions=True)
         await self.service.stop()
+        await asyncio.gather(*self._audits, return_exceptions=True)
 
 
 async def run_switch(settings: Settings, database: Database) -> None:

@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
 import secrets
+import socket
+
+import sqlalchemy as sa
 
 from seatline.store.agents import create_agent
 from seatline.store.db import Database
-from seatline.store.models import Tenant
+from seatline.store.models import AuditEvent, Tenant
+from seatline.switch import SwitchConfig
 from seatline.switch.credentials import make_ha1
-from seatline.switch_node import StoreCredentials
+from seatline.switch_node import StoreCredentials, SwitchNode
+
+from .harness import free_port
 
 
 async def test_store_credentials_lookup(database: Database) -> None:
@@ -25,3 +32,48 @@ async def test_store_credentials_lookup(database: Database) -> None:
     assert found.agent_id == str(agent.id)
     assert found.ha1_md5 == make_ha1("2001", tenant.sip_domain, "pw")
     assert await source.lookup(tenant.sip_domain, "2002") is None
+
+
+async def test_a_sip_ban_is_written_to_the_audit_log(database: Database) -> None:
+    """A source banned for failed digest answers leaves a `sip.ban` platform audit event."""
+    node = SwitchNode(database, config=SwitchConfig(ban_max_failures=2))
+    low = max(20000, min(free_port(), 60000))
+    await node.start("127.0.0.1", 0, (low, low + 100))
+    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    sock.bind(("127.0.0.1", 0))
+    sock.setblocking(False)
+    loop = asyncio.get_running_loop()
+    try:
+        local = sock.getsockname()[1]
+        for n in range(3):
+            register = (
+                f"REGISTER sip:guess.example SIP/2.0\r\n"
+                f"Via: SIP/2.0/UDP 127.0.0.1:{local};branch=z9hG4bKban{n};rport\r\n"
+                "Max-Forwards: 70\r\n"
+                "From: <sip:1001@guess.example>;tag=g1\r\n"
+                "To: <sip:1001@guess.example>\r\n"
+                f"Call-ID: ban-{n}@127.0.0.1\r\n"
+                f"CSeq: {n + 1} REGISTER\r\n"
+                f"Contact: <sip:1001@127.0.0.1:{local}>\r\n"
+                'Authorization: Digest username="1001", realm="guess.example", '
+                'nonce="forged", uri="sip:guess.example", response="00"\r\n'
+                "Content-Length: 0\r\n\r\n"
+            )
+            sock.sendto(register.encode(), ("127.0.0.1", node.port))
+            await asyncio.wait_for(loop.sock_recv(sock, 65535), 3)  # 401, then 403 banned
+        for _ in range(50):
+            async with database.sessions() as session:
+                events = list(
+                    await session.scalars(
+                        sa.select(AuditEvent).where(AuditEvent.action == "sip.ban")
+                    )
+                )
+            if events:
+                break
+            await asyncio.sleep(0.1)
+        assert [(e.tenant_id, e.actor, e.subject) for e in events][-1:] == [
+            (None, "switch", "127.0.0.1")
+        ]
+    finally:
+        sock.close()
+        await node.stop()

@@ -34,6 +34,8 @@ class BanList:
         # A short list per source (at most max_failures times): a deque costs 600 bytes each.
         self._failures: OrderedDict[str, list[float]] = OrderedDict()
         self._banned_until: OrderedDict[str, float] = OrderedDict()
+        # Told of every new ban (source, seconds), e.g. to write the audit log; never raises.
+        self.on_ban: Callable[[str, float], None] | None = None
 
     def is_banned(self, source: str, now: float) -> bool:
         """Whether requests from `source` are refused right now."""
@@ -71,6 +73,8 @@ class BanList:
         self._banned_until.pop(source, None)
         _make_room(self._banned_until, self.max_sources, lambda until: now >= until)
         self._banned_until[source] = now + self.ban_seconds
+        if self.on_ban is not None:
+            self.on_ban(source, self.ban_seconds)
 
 
 def _make_room(table: OrderedDict[str, V], limit: int, finished: Callable[[V], bool]) -> None:
