@@ -62,6 +62,13 @@ def test_tokens_expire_and_resist_tampering() -> None:
     payload, _, signature = token.partition(".")
     assert read_token("k" * 40, payload + "x." + signature, now=999) is None
     assert read_token("k" * 40, "garbage", now=time.time()) is None
+    assert read_token("k" * 40, payload + ".sïgnature", now=999) is None  # not a crash
+
+
+async def test_a_non_ascii_bearer_is_a_401_not_a_500(client: httpx.AsyncClient) -> None:
+    headers = [(b"authorization", "Bearer é.é".encode("latin-1"))]
+    answer = await client.get("/api/queues", headers=headers)
+    assert answer.status_code == 401, answer.text
 
 
 async def test_supervisor_reads_but_does_not_write(

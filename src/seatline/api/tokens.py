@@ -45,7 +45,9 @@ def issue_token(secret: str, user_id: uuid.UUID, session_id: uuid.UUID, expires_
 def read_token(secret: str, token: str, now: float) -> TokenClaims | None:
     """Return the claims of a validly signed, unexpired token, else None."""
     encoded, _, signature = token.partition(".")
-    if not signature or not hmac.compare_digest(signature, _sign(secret, encoded.encode())):
+    expected = _sign(secret, encoded.encode()).encode()
+    # Bytes, not text: compare_digest refuses non-ASCII text, and a header may carry any.
+    if not signature or not hmac.compare_digest(signature.encode(), expected):
         return None
     try:
         payload = json.loads(base64.urlsafe_b64decode(encoded + "=" * (-len(encoded) % 4)))
