@@ -24,6 +24,7 @@ from switch.conftest import needs_baresip, needs_sipp
 from switch.harness import InviteRecorder, free_port, run_sipp
 
 from .callers import keys_scenario
+from .carrier import carrier_scenario, person_pcap, start_carrier
 from .node import Node
 
 # One node for the module (set up once, as an operator would); the tests share its loop.
@@ -72,6 +73,7 @@ class Platform:
     rival_id: str
     demo_carrier: InviteRecorder
     rival_carrier: InviteRecorder
+    answering_port: int = 0  # the demo tenant's trunk for +4930777 goes to a SIPp carrier here
 
     async def send(self, method: str, path: str, token: str, body: object, **kw: Any) -> Any:
         """An API call; the JSON answer."""
@@ -126,6 +128,14 @@ async def platform(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Pl
         await p.number_for(p.demo_id, "9201", transfer_flow("demo-out", "+4930111"), demo_admin)
         await p.number_for(p.rival_id, "9301", transfer_flow("rival-out", "+4930222"), rival_admin)
         await p.number_for(p.demo_id, "9202", CALLBACK_FLOW, demo_admin)
+        p.answering_port = free_port()
+        answering = {
+            **trunk("demo-answering", p.demo_carrier),
+            "outbound_port": p.answering_port,
+            "outbound_prefixes": ["+4930777"],
+        }
+        await p.send("POST", "/api/trunks", demo_admin, answering)
+        await p.number_for(p.demo_id, "9203", transfer_flow("demo-far", "+4930777"), demo_admin)
         await asyncio.sleep(6)  # numbers are polled every 2 s, trunks every 5 s
         yield p
     finally:
@@ -183,6 +193,19 @@ async def test_transfers_leave_only_through_the_tenants_own_trunk(
     rival_uris = [u for u in p.rival_carrier.invites() if "+4930111" in u]
     assert demo_uris == [] and rival_uris == []
     assert p.demo_carrier.got("+4930111")
+
+
+async def test_a_flow_transfers_a_caller_out_through_the_tenants_trunk(
+    platform: Platform, tmp_path: Path
+) -> None:
+    """Issue 12, item 3: a flow's transfer to an external number reaches the carrier, which
+    answers; the caller talks to it until hanging up, and the carrier gets the BYE."""
+    p = platform
+    scenario = carrier_scenario(tmp_path / "far.xml", "person", person_pcap(tmp_path), 20000)
+    carrier = await start_carrier(scenario, p.node.sip, p.answering_port)
+    await p.call("9203", "+4930999", tmp_path, hold_ms=4000)
+    result = await asyncio.wait_for(carrier, 30)
+    assert result.returncode == 0, result.errors[:2000]  # answered, then the caller's BYE
 
 
 async def test_a_tenant_admin_cannot_switch_inbound_authentication_off(

@@ -451,6 +451,10 @@ class ContactCenter:
                 services = _Services(self, desk, str(contact_id), recording)
                 started = e.Started(call.caller, call.number, contact_id=str(contact_id))
                 report = await drive_flow(call, run, services, started)
+                if report.transfer_status == 200:
+                    # Handed on (to a number's own flow, or out through a trunk): the caller
+                    # talks on, and the record waits for the end of the whole call.
+                    await call.wait_ended()
         finally:
             if not call.ended:
                 await call.hangup()

@@ -64,6 +64,7 @@ class FlowReport:
     queue: QueueOutcome | None = None
     voicemail: Path | None = None
     transferred_to: str | None = None
+    transfer_status: int | None = None  # 200: the target answered or a flow took the call
     callbacks: list[a.RequestCallback] = field(default_factory=list)
 
 
@@ -141,7 +142,7 @@ async def _perform(
         return None
     if isinstance(action, a.Transfer):
         report.transferred_to = action.number
-        await call.transfer(action.number)
+        report.transfer_status = await call.transfer(action.number)
         return None
     if isinstance(action, a.HangUp):
         await call.hangup()
