@@ -17,7 +17,14 @@ from pydantic import BaseModel, ValidationError
 from . import document as d
 from . import model as m
 from .errors import ExpressionError, Issue
-from .expressions import Expression, Template, compile_expression, compile_template
+from .expressions import (
+    MAX_TEXT_CHARS,
+    Expression,
+    Template,
+    compile_expression,
+    compile_template,
+)
+from .patterns import PatternError, compile_pattern
 
 NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
 VARIABLE = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,63}")
@@ -116,6 +123,13 @@ class Builder:
         elif name in m.RESERVED:
             self.error(node, f"variable {name!r} is reserved", where)
 
+    def literal(self, node: str, where: str, value: m.Value) -> None:
+        """Check a literal value a node stores: a bounded text, a 64-bit integer."""
+        if isinstance(value, str) and len(value) > MAX_TEXT_CHARS:
+            self.error(node, f"text longer than {MAX_TEXT_CHARS} characters", where)
+        elif isinstance(value, int) and not -(2**63) < value < 2**63:
+            self.error(node, "integer does not fit in 64 bits", where)
+
     def skills(self, node: str, skills: Mapping[str, int]) -> None:
         """Check required skills: names like queues use, levels 0..10."""
         for skill, level in skills.items():
@@ -158,9 +172,9 @@ def _collect(b: Builder, name: str, doc: d.CollectDoc) -> m.Node:
     pattern = None
     if doc.pattern is not None:
         try:
-            pattern = re.compile(doc.pattern)
-        except re.error as error:
-            b.error(name, f"bad regular expression {doc.pattern!r}: {error}", "pattern")
+            pattern = compile_pattern(doc.pattern)
+        except PatternError as error:
+            b.error(name, str(error), "pattern")
     return m.CollectNode(
         name,
         b.prompt(name, doc),
@@ -211,8 +225,9 @@ def _condition(b: Builder, name: str, doc: d.ConditionDoc) -> m.Node:
 
 def _set(b: Builder, name: str, doc: d.SetDoc) -> m.Node:
     expressions: dict[str, Expression] = {}
-    for variable in doc.variables:
+    for variable, value in doc.variables.items():
         b.variable(name, "variables", variable)
+        b.literal(name, f"variables.{variable}", value)
     for variable, text in doc.expressions.items():
         b.variable(name, "expressions", variable)
         expression = b.expression(name, f"expressions.{variable}", text)
