@@ -17,7 +17,9 @@ from pydantic import BaseModel, ValidationError
 from . import document as d
 from . import model as m
 from .errors import ExpressionError, Issue
+from .expressions import MAX_LENGTH as MAX_EXPRESSION_LENGTH
 from .expressions import (
+    MAX_TEMPLATE_LENGTH,
     MAX_TEXT_CHARS,
     Expression,
     Template,
@@ -30,6 +32,9 @@ NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
 VARIABLE = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,63}")
 NUMBER = re.compile(r"\+?[0-9]{3,20}")
 DTMF = frozenset("0123456789*#")
+# Characters of expressions and spoken texts one flow may hold: compiling them is the costly
+# part of validation, and this keeps the largest flow's check to some tens of milliseconds.
+MAX_FLOW_TEXT = 100_000
 
 _Doc = TypeVar("_Doc", bound=BaseModel)
 
@@ -41,6 +46,7 @@ class Builder:
     calendars: Collection[str] | None = None  # None: calendar names are checked at run time
     dial_rules: m.DialRules | None = None  # None: transfers are checked at run time
     errors: list[Issue] = field(default_factory=list)
+    text_left: int = MAX_FLOW_TEXT
 
     def error(self, node: str | None, message: str, where: str | None = None) -> None:
         """Note one problem."""
@@ -78,8 +84,22 @@ class Builder:
         return _BUILDERS[type(doc)](self, name, doc)
 
     # -- pieces shared by several node types ---------------------------------------------------
+    def _afford(self, node: str, where: str, size: int) -> bool:
+        """Count `size` characters against the flow's budget; past it, note one error."""
+        if self.text_left < 0:
+            return False
+        self.text_left -= size
+        if self.text_left < 0:
+            limit = f"the flow's expressions and texts exceed {MAX_FLOW_TEXT} characters in all"
+            self.error(node, limit, where)
+            return False
+        return True
+
     def expression(self, node: str, where: str, text: str) -> Expression | None:
         """Compile an expression and check the calendars it names."""
+        # An over-long text is refused before it is parsed, so only what is parsed counts.
+        if not self._afford(node, where, min(len(text), MAX_EXPRESSION_LENGTH)):
+            return None
         try:
             expression = compile_expression(text)
         except ExpressionError as error:
@@ -90,6 +110,8 @@ class Builder:
 
     def template(self, node: str, where: str, text: str) -> Template | None:
         """Compile a `say` text and check the calendars it names."""
+        if not self._afford(node, where, min(len(text), MAX_TEMPLATE_LENGTH)):
+            return None
         try:
             template = compile_template(text)
         except ExpressionError as error:
