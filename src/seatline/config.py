@@ -94,6 +94,13 @@ class Settings(BaseSettings):
     trunk_refresh_seconds: float = Field(
         5.0, gt=0, le=3600, description="How often the switch checks the store for trunk changes."
     )
+    allow_private_networks: bool = Field(
+        False,
+        description=(
+            "Let tenants' webhooks and trunk hosts reach private and loopback addresses "
+            "(a carrier on a private network, a CRM on the premises)."
+        ),
+    )
 
     @field_validator("log_level", mode="before")
     @classmethod

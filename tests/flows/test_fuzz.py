@@ -239,7 +239,15 @@ def shaped(targets: st.SearchStrategy[str]) -> st.SearchStrategy[dict[str, Any]]
         ),
         "lookup": st.fixed_dictionaries(
             {
-                "webhook": st.sampled_from(["https://crm.example/x", "https://0177.0.0.1/", "x"]),
+                "webhook": st.sampled_from(
+                    [
+                        "https://crm.example/x",
+                        "https://0177.0.0.1/",
+                        "x",
+                        "https://[::1/",
+                        "https://h:p/",
+                    ]
+                ),
                 "key": expressions,
                 "into": st.dictionaries(names, st.text(max_size=5), max_size=3),
                 "found": targets,

@@ -14,6 +14,8 @@ from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ValidationError
 
+from seatline.guard.addresses import check_host
+
 from . import document as d
 from . import model as m
 from .errors import ExpressionError, Issue
@@ -45,6 +47,9 @@ class Builder:
 
     calendars: Collection[str] | None = None  # None: calendar names are checked at run time
     dial_rules: m.DialRules | None = None  # None: transfers are checked at run time
+    # The operator's allow_private_networks; None: only what is refused either way is refused
+    # here, and private or loopback webhook hosts are judged when the lookup connects.
+    allow_private: bool | None = None
     errors: list[Issue] = field(default_factory=list)
     text_left: int = MAX_FLOW_TEXT
 
@@ -223,9 +228,18 @@ def _source(b: Builder, name: str, doc: d.LookupDoc) -> m.LookupSource | None:
             b.error(name, f"bad table name {doc.table!r}", "table")
         return m.LookupSource("table", doc.table, doc.timeout_seconds)
     url = str(doc.webhook)
-    parts = urlsplit(url)
-    if parts.scheme != "https" or not parts.hostname:
+    try:
+        parts = urlsplit(url)
+        host, _ = parts.hostname, parts.port  # .port raises for a port that is no number
+    except ValueError as error:
+        b.error(name, f"webhook {url!r} is not a URL: {error}", "webhook")
+        return m.LookupSource("webhook", url, doc.timeout_seconds)
+    if parts.scheme != "https" or not host:
         b.error(name, f"webhook {url!r} must be an https URL with a host", "webhook")
+        return m.LookupSource("webhook", url, doc.timeout_seconds)
+    refused = check_host(host, True if b.allow_private is None else b.allow_private)
+    if refused is not None:
+        b.error(name, f"webhook host refused: {refused}", "webhook")
     return m.LookupSource("webhook", url, doc.timeout_seconds)
 
 

@@ -101,16 +101,20 @@ def validate_flow(
     *,
     calendars: Collection[str] | None = None,
     dial_rules: DialRules | None = None,
+    allow_private_networks: bool | None = None,
 ) -> CheckedFlow:
     """Check a flow document, raising `FlowValidationError` with every problem found.
 
     `calendars` (names) and `dial_rules` are the tenant's; when None, those checks are left
     to the run (which treats an unknown calendar as closed and refuses a disallowed transfer).
+    `allow_private_networks` is the operator's setting; when None, webhook hosts that no
+    setting allows (this host's 0.0.0.0, link-local, multicast ...) are refused here and
+    private or loopback ones when a lookup connects.
     """
     data = parse_document(document) if isinstance(document, str) else document
     if not isinstance(data, Mapping):
         raise FlowValidationError([Issue(None, "a flow document must be a mapping")])
-    builder = Builder(calendars, dial_rules)
+    builder = Builder(calendars, dial_rules, allow_private=allow_private_networks)
     doc = builder.shape(None, FlowDoc, data)
     if doc is None:
         raise FlowValidationError(builder.errors)

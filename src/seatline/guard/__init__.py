@@ -1,0 +1,1 @@
+"""seatline.guard — what the node may reach on a tenant's behalf (pure checks, no I/O)."""
