@@ -33,6 +33,7 @@ from seatline.flows import (
     QueueOutcome,
     QueueResult,
     Started,
+    calendar_from_dict,
     compile_expression,
     compile_template,
     validate_flow,
@@ -344,3 +345,25 @@ def test_yaml_dumps_validate_within_bounds(document: dict[str, Any]) -> None:
     except (yaml.YAMLError, ValueError):
         return
     check(text)
+
+
+times = st.one_of(
+    st.sampled_from(["08:00-18:00", "22:00-06:00", "00:00-24:00", "²8:00-18:00", "٠٨:00-18:00"]),
+    st.text(alphabet="0123456789:-²٠٨ x", max_size=20),
+    texts,
+)
+
+
+@FUZZ
+@given(
+    weekly=st.dictionaries(st.sampled_from(["mon", "sun", "xyz", ""]), st.lists(times, max_size=4)),
+    zone=st.sampled_from(["Europe/Berlin", "UTC", "Mars/Base", "../etc", "", "x" * 300]),
+    holidays=st.lists(st.one_of(st.dates().map(str), texts), max_size=3),
+)
+def test_calendars_build_within_bounds(
+    weekly: dict[str, list[str]], zone: str, holidays: list[str]
+) -> None:
+    data = {"name": "h", "time_zone": zone, "weekly": weekly, "holidays": holidays}
+    calendar = attempt(calendar_from_dict, data)
+    if calendar is not None:
+        timed(calendar.is_open, NOW)
