@@ -58,7 +58,7 @@ class Server:
             self.httpd.socket = context.wrap_socket(self.httpd.socket, server_side=True)
         self.httpd.seen = []  # type: ignore[attr-defined]
         self.port = self.httpd.server_address[1]
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.thread = threading.Thread(target=self.httpd.serve_forever, args=(0.05,), daemon=True)
         self.thread.start()
 
     @property

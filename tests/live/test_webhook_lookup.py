@@ -55,7 +55,7 @@ class Orders(BaseHTTPRequestHandler):
 def server() -> Iterator[str]:
     Orders.seen.clear()
     httpd = ThreadingHTTPServer(("127.0.0.1", 0), Orders)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread = threading.Thread(target=httpd.serve_forever, args=(0.05,), daemon=True)
     thread.start()
     try:
         yield f"http://127.0.0.1:{httpd.server_address[1]}/orders"
