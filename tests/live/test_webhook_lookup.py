@@ -108,3 +108,9 @@ async def test_loopback_in_any_spelling_is_refused_and_never_reached(
     assert isinstance(result, LookupFailed)
     assert "refused" in result.reason
     assert Orders.seen == []
+
+
+@pytest.mark.parametrize("url", ["https://[::1/x", "https:///x", "https://bad_host!/x"])
+async def test_unusable_urls_fail_the_lookup_without_raising(url: str) -> None:
+    result = await webhook_lookup(LookupSource("webhook", url, 1.0), "1")
+    assert isinstance(result, LookupFailed) and "refused" in result.reason

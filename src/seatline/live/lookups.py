@@ -39,7 +39,10 @@ async def webhook_lookup(
     `allow_private` is the operator's `allow_private_networks`; `client_options` go to
     `guarded_client` (tests pass their own resolver or TLS context).
     """
-    host = urlsplit(source.target).hostname or ""
+    try:
+        host = urlsplit(source.target).hostname or ""
+    except ValueError as error:  # e.g. an unclosed IPv6 bracket
+        return e.LookupFailed(f"webhook refused: not a usable URL ({error})")
     reason = check_host(host, allow_private)
     if reason is not None:
         return e.LookupFailed(f"webhook refused: {reason}")
