@@ -70,7 +70,8 @@ class SecretBox:
         except (InvalidTag, ValueError, binascii.Error, UnicodeError):
             raise SecretKeyError(
                 "a stored trunk password cannot be decrypted: it was sealed with another "
-                "secret_key (set the old one back, or enter the trunk passwords again)"
+                "secret_key (set the old one back; or clear trunks.password in the database "
+                "and enter the passwords again)"
             ) from None
 
     def opens(self, stored: str) -> bool:
