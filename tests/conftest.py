@@ -15,6 +15,7 @@ from seatline.store.db import Database
 from seatline.store.migrate import upgrade
 
 PG_SERVER = os.environ.get("SEATLINE_TEST_PG", "postgresql+asyncpg://postgres@127.0.0.1:5432")
+TEST_SECRET_KEY = "seatline-tests-secret-key-" + "0" * 16  # seals trunk passwords in tests
 
 
 async def pg_admin(statement: str) -> None:
@@ -87,7 +88,7 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path, sqlite_template
 @pytest.fixture
 async def database(database_url: str) -> AsyncIterator[Database]:
     """A migrated database on each backend; tests keep apart by using their own tenants."""
-    db = Database(database_url)
+    db = Database(database_url, secret_key=TEST_SECRET_KEY)  # trunk passwords need a key
     yield db
     await db.dispose()
 

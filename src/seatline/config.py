@@ -165,6 +165,13 @@ class Settings(BaseSettings):
         le=16 * 1024 * 1024,
         description="Largest SIP message taken over TCP (head and body); longer ones get 513.",
     )
+    allow_private_networks: bool = Field(
+        False,
+        description=(
+            "Let tenants' webhooks and trunk hosts reach private and loopback addresses "
+            "(a carrier on a private network, a CRM on the premises)."
+        ),
+    )
 
     @field_validator("log_level", mode="before")
     @classmethod

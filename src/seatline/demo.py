@@ -182,8 +182,6 @@ async def _seed(session: AsyncSession, today: dt.date) -> None:
     await session.flush()
     session.add_all(
         [
-            Number(tenant_id=tid, number="9000", flow_id=main.id, description="prompt in a loop"),
-            Number(tenant_id=tid, number="9001", flow_id=support.id, description="echo test"),
             Number(tenant_id=tid, number=DEMO_E164, flow_id=main.id, description="demo menu"),
             Number(tenant_id=tid, number=DEMO_SHORT, flow_id=main.id, description="demo menu"),
         ]
@@ -243,9 +241,12 @@ def describe_demo(settings: Settings) -> str:
     lines.append(f"    server (outbound proxy) {sip_host}:{settings.sip_port}")
     lines.append("    (1002–1004 likewise, password demo-<extension>)")
     lines.append(
-        f"  Numbers:  9000 (a prompt in a loop), 9001 (echo test), "
-        f"{DEMO_SHORT} or {DEMO_E164} (demo menu: 1 order status, e.g. 12345678#; "
+        f"  Numbers:  {DEMO_SHORT} or {DEMO_E164} (demo menu: 1 order status, e.g. 12345678#; "
         "2 support queue, answered by 1003/1004)"
+    )
+    lines.append(
+        "  Test numbers built into the switch: 9000 (a prompt in a loop), 9001 (echo test);"
+        " their calls are recorded in the caller's tenant"
     )
     lines.append("  A SIP tester on this machine may call in without a password (trunk local-lab).")
     return "\n".join(lines)

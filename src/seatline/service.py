@@ -103,7 +103,7 @@ async def run_services(
 ) -> None:
     """Serve HTTP and run `services` until SIGINT/SIGTERM or until one of them ends."""
     own_database = database is None
-    database = database or Database(settings.effective_database_url)
+    database = database or Database(settings.effective_database_url, secret_key=settings.secret_key)
     app = create_app(settings, database)
     server = _Server(http_server_config(settings, app), on_ready)
     stop = asyncio.Event()

@@ -8,9 +8,13 @@ and refreshed by `TrunkRefresher` when the store's trunks change, so no restart 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
+import ipaddress
 import logging
+import socket
 from typing import TYPE_CHECKING
 
+from seatline.guard.addresses import check_host, check_resolved, parse_literal
 from seatline.store.enums import TrunkDirection
 from seatline.switch.config import SwitchConfig, TrunkConfig
 from seatline.switch.credentials import SipCredentials
@@ -77,10 +81,17 @@ def tls_settings(settings: Settings) -> TlsSettings | None:
 class TrunkRefresher:
     """Polls the store's trunk fingerprint and hands changed trunks to the running switch."""
 
-    def __init__(self, database: Database, core: SipCore, interval: float = 5.0) -> None:
+    def __init__(
+        self,
+        database: Database,
+        core: SipCore,
+        interval: float = 5.0,
+        allow_private_networks: bool = False,
+    ) -> None:
         self.database = database
         self.core = core
         self.interval = interval
+        self.allow_private_networks = allow_private_networks
         self.fingerprint: tuple[int, int] | None = None
 
     async def refresh(self) -> bool:
@@ -94,12 +105,41 @@ class TrunkRefresher:
             if fingerprint == self.fingerprint:
                 return False
             trunks = tuple(trunk_config(trunk) for trunk in await list_trunks(session))
+        trunks = tuple([await self.pinned(trunk) for trunk in trunks])
         self.fingerprint = fingerprint
         if trunks == self.core.config.trunks:
             return False
         self.core.replace_trunks(trunks)
         log.info("switch trunks updated from the store: %s", ", ".join(t.name for t in trunks))
         return True
+
+    async def pinned(self, trunk: TrunkConfig) -> TrunkConfig:
+        """The trunk with its carrier's address checked and pinned, or with no way out.
+
+        A host name is resolved once here and the switch sends to the address it checked, so
+        a name that later resolves to this node or the operator's network (DNS rebinding)
+        reaches nothing new; a refused or unresolvable host routes nothing, and says why.
+        """
+        host = trunk.outbound_host
+        if host is None:
+            return trunk
+        allow = self.allow_private_networks
+        reason = check_host(host, allow)
+        address: str | None = host
+        if reason is None and parse_literal(host) is None:
+            try:
+                infos = await asyncio.get_running_loop().getaddrinfo(
+                    host, trunk.outbound_port, type=socket.SOCK_DGRAM
+                )
+            except OSError as error:
+                infos, reason = [], f"{host!r} does not resolve ({error.strerror or error})"
+            resolved = [ipaddress.ip_address(info[4][0]) for info in infos]
+            reason = reason or check_resolved(host, resolved, allow)
+            address = str(resolved[0]) if resolved else None
+        if reason is not None:
+            log.warning("trunk %s sends nothing out: %s", trunk.name, reason)
+            return dataclasses.replace(trunk, outbound_host=None, outbound_address=None)
+        return dataclasses.replace(trunk, outbound_address=address)
 
     async def run(self) -> None:
         """Refresh every `interval` seconds until cancelled; a failed read keeps the old trunks."""
@@ -131,12 +171,15 @@ class SwitchNode:
         database: Database,
         refresh_seconds: float = 5.0,
         config: SwitchConfig | None = None,
+        allow_private_networks: bool = False,
     ) -> None:
         self.database = database
         self.service = SwitchService(
             config or SwitchConfig(), credentials=StoreCredentials(database)
         )
-        self.refresher = TrunkRefresher(database, self.service.core, refresh_seconds)
+        self.refresher = TrunkRefresher(
+            database, self.service.core, refresh_seconds, allow_private_networks
+        )
         self._refreshing: asyncio.Task[None] | None = None
         self._audits: set[asyncio.Task[None]] = set()
         self.service.core.guard.bans.on_ban = self._audit_ban
@@ -188,16 +231,25 @@ async def run_switch(settings: Settings, database: Database) -> None:
     """A `seatline.service.Service`: the switch and the contact center on it, until cancelled."""
     from seatline.live.center import ContactCenter
 
-    node = SwitchNode(database, settings.trunk_refresh_seconds, switch_config(settings))
+    node = SwitchNode(
+        database,
+        settings.trunk_refresh_seconds,
+        switch_config(settings),
+        settings.allow_private_networks,
+    )
     await node.start(
         settings.sip_host,
         settings.sip_port,
         (settings.rtp_port_min, settings.rtp_port_max),
         tls_settings(settings),
     )
-    # The contact center answers every number the switch has no built-in route for.
+    # The contact center answers its tenants' numbers (those with no built-in route).
     center = ContactCenter(
-        database, node.service, settings.data_dir, refresh_trunks=node.refresher.refresh
+        database,
+        node.service,
+        settings.data_dir,
+        refresh_trunks=node.refresher.refresh,
+        allow_private_networks=settings.allow_private_networks,
     )
     try:
         await center.start()

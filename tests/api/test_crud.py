@@ -212,7 +212,7 @@ async def test_patch_cannot_leave_a_trunk_unusable(
     client: httpx.AsyncClient, tenant_a: World
 ) -> None:
     headers = tenant_a.headers(Role.TENANT_ADMIN)
-    body = {"name": "patch-me", "direction": "outbound", "outbound_host": "127.0.0.1"}
+    body = {"name": "patch-me", "direction": "outbound", "outbound_host": "carrier.example"}
     created = await client.post("/api/trunks", json=body, headers=headers)
     assert created.status_code == 201, created.text
     trunk_id = created.json()["id"]
@@ -222,7 +222,7 @@ async def test_patch_cannot_leave_a_trunk_unusable(
     error = assert_error(answer, 422, "invalid-input")
     assert "outbound_host" in error["message"]
     kept = await client.get(f"/api/trunks/{trunk_id}", headers=headers)
-    assert kept.json()["outbound_host"] == "127.0.0.1"
+    assert kept.json()["outbound_host"] == "carrier.example"
     fine = await client.patch(
         f"/api/trunks/{trunk_id}", json={"outbound_port": 5080}, headers=headers
     )

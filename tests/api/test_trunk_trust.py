@@ -43,7 +43,7 @@ def inbound(name: str, **fields: Any) -> dict[str, Any]:
     [
         {"match_source": "0.0.0.0/0"},
         {"match_username": "carrier-a"},
-        {"direction": "outbound", "outbound_host": "192.0.2.7", "shared_with": []},
+        {"direction": "outbound", "outbound_host": "carrier.example", "shared_with": []},
     ],
 )
 async def test_a_tenant_admin_may_not_set_inbound_trust(
@@ -132,7 +132,7 @@ async def test_sharing_names_existing_other_tenants(
     client: httpx.AsyncClient, tenant_a: World, tenant_b: World
 ) -> None:
     headers = operator_in(tenant_a, tenant_a)
-    body = {"name": "shared", "direction": "outbound", "outbound_host": "192.0.2.7"}
+    body = {"name": "shared", "direction": "outbound", "outbound_host": "carrier.example"}
     for bad in ([str(uuid.uuid4())], [str(tenant_a.tenant.id)]):
         answer = await client.post(
             "/api/trunks", json={**body, "shared_with": bad}, headers=headers
@@ -156,3 +156,17 @@ async def test_an_outbound_host_is_a_host_name_or_address(
         "/api/trunks", json=body, headers=tenant_a.headers(Role.TENANT_ADMIN)
     )
     assert_error(answer, 422, "invalid-input")
+
+
+@pytest.mark.parametrize(
+    "host", ["127.0.0.1", "2130706433", "0177.0.0.1", "169.254.169.254", "10.1.2.3", "localhost"]
+)
+async def test_an_outbound_host_may_not_reach_this_node_or_private_networks(
+    client: httpx.AsyncClient, tenant_a: World, host: str
+) -> None:
+    """Finding 8 for trunks: the node would send SIP (with the carrier's password) there."""
+    body = {"name": "ssrf", "direction": "outbound", "outbound_host": host}
+    answer = await client.post(
+        "/api/trunks", json=body, headers=tenant_a.headers(Role.TENANT_ADMIN)
+    )
+    assert "outbound_host" in assert_error(answer, 422, "invalid-input")

@@ -146,3 +146,21 @@ def test_bad_calendars(data: dict[str, object], message: str) -> None:
 def test_naive_datetimes_are_refused() -> None:
     with pytest.raises(CalendarError, match="aware datetime"):
         office().is_open(dt.datetime(2026, 1, 13, 10, 0))
+
+
+@pytest.mark.parametrize(
+    "text", ["²8:00-18:00", "08:0²-18:00", "٠٨:00-18:00", "0x8:00-18:00", "9" * 5000 + ":00-18:00"]
+)
+def test_times_in_other_digits_are_refused_not_raised(text: str) -> None:
+    # str.isdigit() takes '²' (which int() then refuses) and Arabic-Indic digits alike.
+    data = {"name": "h", "time_zone": "UTC", "weekly": {"mon": [text]}}
+    with pytest.raises(CalendarError, match="bad time"):
+        calendar_from_dict(data)
+    with pytest.raises(CalendarError, match="bad time"):
+        calendar_from_ranges("h", "UTC", [{"weekday": 0, "start": text[:5], "end": text[6:]}])
+
+
+@pytest.mark.parametrize("zone", ["x" * 300, "America", "../../etc/passwd"])
+def test_unusable_time_zone_names_are_refused_not_raised(zone: str) -> None:
+    with pytest.raises(CalendarError, match="unknown time zone"):
+        calendar_from_dict({"name": "h", "time_zone": zone, "weekly": {}})

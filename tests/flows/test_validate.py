@@ -283,4 +283,13 @@ nodes:
 
 
 def test_huge_documents_are_refused() -> None:
-    assert problems("#" * 1_000_001) == ["flow: a flow document is limited to 1000000 characters"]
+    assert problems("#" * 256_001) == ["flow: a flow document is limited to 256000 characters"]
+
+
+def test_aliases_and_deep_or_wide_yaml_are_refused_before_they_are_built() -> None:
+    bomb = "a: &a [x, x]\nb: &b [*a, *a]\nname: x\nstart: a\nnodes: {a: {type: hangup}}\n"
+    assert problems(bomb) == ["flow: YAML aliases (*name) are not allowed in a flow"]
+    assert problems("[" * 40 + "]" * 40) == ["flow: the document nests deeper than 32 levels"]
+    wide = "name: x\nnodes: [" + ", ".join(["1"] * 1001) + "]\n"
+    assert problems(wide) == ["flow: a list or mapping has more than 1000 entries"]
+    assert problems("a: " + "1" * 5000) == ["flow: not a usable document: ValueError"]

@@ -23,8 +23,9 @@ SEATLINE = [sys.executable, "-c", "from seatline.cli import main; main()"]
 class Node:
     """A `seatline up` process on free loopback ports."""
 
-    def __init__(self, data_dir: Path) -> None:
+    def __init__(self, data_dir: Path, allow_private: bool = True) -> None:
         self.data_dir = data_dir
+        self.allow_private = allow_private
         self.http = free_port(socket.SOCK_STREAM)
         self.sip = free_port()
         self.process: asyncio.subprocess.Process | None = None
@@ -36,6 +37,8 @@ class Node:
         if demo:
             command.append("--demo")
         env = {k: v for k, v in os.environ.items() if not k.startswith("SEATLINE_")}
+        # The tests' carriers and webhooks listen on loopback, a private address to the node.
+        env["SEATLINE_ALLOW_PRIVATE_NETWORKS"] = "true" if self.allow_private else "false"
         log = open(self.data_dir.parent / "node.log", "ab")  # noqa: SIM115
         self.process = await asyncio.create_subprocess_exec(
             *command, stdout=log, stderr=log, env=env

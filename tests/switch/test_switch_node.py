@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
+import ipaddress
 import secrets
 import socket
 
+import pytest
 import sqlalchemy as sa
 
 from seatline.store.agents import create_agent
 from seatline.store.db import Database
 from seatline.store.models import AuditEvent, Tenant
-from seatline.switch import SwitchConfig
+from seatline.switch import SwitchConfig, TrunkConfig
+from seatline.switch.core import SipCore
 from seatline.switch.credentials import make_ha1
-from seatline.switch_node import StoreCredentials, SwitchNode
+from seatline.switch_node import StoreCredentials, SwitchNode, TrunkRefresher
 
 from .harness import free_port
 
@@ -77,3 +81,22 @@ async def test_a_sip_ban_is_written_to_the_audit_log(database: Database) -> None
     finally:
         sock.close()
         await node.stop()
+
+
+async def test_trunk_hosts_are_checked_and_pinned_once(database: Database) -> None:
+    """Finding 8 for the switch: a trunk's host name is resolved once, checked, and the switch
+    sends to the checked address (no second lookup to rebind); refused hosts route nothing."""
+    name = socket.gethostname()
+    resolved = {info[4][0] for info in socket.getaddrinfo(name, 5060, type=socket.SOCK_DGRAM)}
+    if not resolved or not all(ipaddress.ip_address(a).is_private for a in resolved):
+        pytest.skip(f"{name} does not resolve to a private or loopback address here")
+    core = SipCore()
+    guarded = TrunkRefresher(database, core, allow_private_networks=False)
+    lab = TrunkRefresher(database, core, allow_private_networks=True)
+    trunk = TrunkConfig("carrier", outbound_host=name, outbound_prefixes=("+",))
+    assert (await guarded.pinned(trunk)).outbound_host is None
+    pinned = await lab.pinned(trunk)
+    assert pinned.outbound_host == name and pinned.outbound_address in resolved
+    for host in ("169.254.169.254", "no-such-carrier.invalid"):
+        refused = await lab.pinned(dataclasses.replace(trunk, outbound_host=host))
+        assert refused.outbound_host is None and not refused.routes_number("+4930")

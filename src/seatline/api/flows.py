@@ -27,17 +27,20 @@ Reader = Annotated[Principal, Depends(require(STAFF))]
 Admin = Annotated[Principal, Depends(require(ADMINS))]
 
 
-def validate_definition(definition: dict[str, Any]) -> dict[str, Any]:
+def validate_definition(
+    definition: dict[str, Any], allow_private_networks: bool = False
+) -> dict[str, Any]:
     """Return the definition to store, or raise InvalidInput (a 422) naming each bad node.
 
     Called on every create and every definition change. Calendars and dial rules are the
-    tenant's and checked when a call runs the flow (an unknown calendar counts as closed).
+    tenant's and checked when a call runs the flow (an unknown calendar counts as closed);
+    webhook hosts are checked against the operator's `allow_private_networks`.
     """
     from seatline.flows import FlowValidationError, validate_flow
     from seatline.store.errors import InvalidInput
 
     try:
-        validate_flow(definition)
+        validate_flow(definition, allow_private_networks=allow_private_networks)
     except FlowValidationError as error:
         issues = [str(issue) for issue in error.issues]
         first = issues[0] if issues else "the flow is not valid"
@@ -97,8 +100,11 @@ async def post_flow(
 ) -> Any:
     """Create a flow; its definition becomes version 1."""
     values = body.model_dump()
-    check_definition_size(values["definition"], settings_of(request).flow_definition_max_bytes)
-    values["definition"] = validate_definition(values["definition"])
+    settings = settings_of(request)
+    check_definition_size(values["definition"], settings.flow_definition_max_bytes)
+    values["definition"] = validate_definition(
+        values["definition"], settings.allow_private_networks
+    )
     act_as(session, who.username)
     flow = await create_owned(session, Flow, who.tenant_id, values)
     await audit("flows.create", flow.id, {"name": flow.name})
@@ -119,9 +125,11 @@ async def patch_flow(
     flow = await get_owned(session, Flow, who.tenant_id, item_id)
     values = body.model_dump(exclude_unset=True)  # type: ignore[attr-defined]
     if values.get("definition") is not None:
-        limit = settings_of(request).flow_definition_max_bytes
-        check_definition_size(values["definition"], limit)
-        values["definition"] = validate_definition(values["definition"])
+        settings = settings_of(request)
+        check_definition_size(values["definition"], settings.flow_definition_max_bytes)
+        values["definition"] = validate_definition(
+            values["definition"], settings.allow_private_networks
+        )
     act_as(session, who.username)
     flow = await update_owned(session, flow, values)
     await audit("flows.update", flow.id, {"fields": sorted(values)})

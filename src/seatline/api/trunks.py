@@ -16,8 +16,10 @@ from seatline.api.crud import PageDep, revalidate
 from seatline.api.deps import ADMINS, STAFF, Principal, SessionDep, commit, require, settings_of
 from seatline.api.errors import ApiError
 from seatline.api.schemas import TrunkCreate, TrunkRead, patch_of
+from seatline.guard.addresses import check_host
 from seatline.guard.inbound import SourceLimits
 from seatline.store.enums import Role
+from seatline.store.errors import InvalidInput
 from seatline.store.models import Trunk
 from seatline.store.repo import create_owned, delete_owned, get_owned, list_owned, update_owned
 from seatline.store.trunk_trust import check_inbound_trust, check_shared_with
@@ -55,6 +57,11 @@ async def _checked(
             {"fields": changed},
         )
     settings = settings_of(request)
+    host = values.get("outbound_host")
+    if host:
+        refused = check_host(host, settings.allow_private_networks)
+        if refused is not None:
+            raise InvalidInput(f"outbound_host: {refused}", {"field": "outbound_host"})
     limits = SourceLimits(settings.trunk_source_max_prefix_v4, settings.trunk_source_max_prefix_v6)
     source = values.get("match_source", row.match_source if row else None)
     username = values.get("match_username", row.match_username if row else None)

@@ -91,10 +91,12 @@ async def _start(settings: Settings, demo: bool) -> None:
     from seatline.demo import describe_demo, seed_demo
     from seatline.store.db import Database
     from seatline.store.migrate import upgrade
+    from seatline.store.trunks import seal_trunk_passwords
 
-    database = Database(settings.effective_database_url)
+    database = Database(settings.effective_database_url, secret_key=settings.secret_key)
     try:
         await upgrade(database)
+        await seal_trunk_passwords(database)  # plaintext an older version left
         if demo:
             created = await seed_demo(database)
             typer.echo(describe_demo(settings) + ("" if created else "\n  (already seeded)"))

@@ -15,7 +15,8 @@ Pure and deterministic like `seatline.routing`: no I/O, no wall clock. How a dri
 
 Modules: `document` (the file shape, Pydantic), `build` and `graph` (meaning and graph checks),
 `validate` (the entry point), `model` (the validated flow, plain dataclasses), `expressions`
-(the safe expression and template language), `calendar` (business hours and holidays),
+(the safe expression and template language), `patterns` (digit patterns run by RE2 in linear
+time), `calendar` (business hours and holidays),
 `events` / `actions` (the run's vocabulary) and `run` (the state machine).
 """
 
@@ -55,6 +56,7 @@ from .events import (
 )
 from .expressions import Expression, Template, compile_expression, compile_template
 from .model import DialRules, Flow, LookupSource, Node, QueueResult
+from .patterns import Pattern, PatternError, compile_pattern
 from .run import ACCEPTS, FlowRun, RunState
 from .validate import CheckedFlow, load_flow, parse_document, validate_flow
 
@@ -88,6 +90,8 @@ __all__ = [
     "LookupResult",
     "LookupSource",
     "Node",
+    "Pattern",
+    "PatternError",
     "Play",
     "PromptDone",
     "QueueOutcome",
@@ -102,6 +106,7 @@ __all__ = [
     "calendar_from_dict",
     "calendar_from_ranges",
     "compile_expression",
+    "compile_pattern",
     "compile_template",
     "load_flow",
     "parse_document",

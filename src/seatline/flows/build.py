@@ -14,15 +14,29 @@ from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ValidationError
 
+from seatline.guard.addresses import check_host
+
 from . import document as d
 from . import model as m
 from .errors import ExpressionError, Issue
-from .expressions import Expression, Template, compile_expression, compile_template
+from .expressions import MAX_LENGTH as MAX_EXPRESSION_LENGTH
+from .expressions import (
+    MAX_TEMPLATE_LENGTH,
+    MAX_TEXT_CHARS,
+    Expression,
+    Template,
+    compile_expression,
+    compile_template,
+)
+from .patterns import PatternError, compile_pattern
 
 NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
 VARIABLE = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,63}")
 NUMBER = re.compile(r"\+?[0-9]{3,20}")
 DTMF = frozenset("0123456789*#")
+# Characters of expressions and spoken texts one flow may hold: compiling them is the costly
+# part of validation, and this keeps the largest flow's check to some tens of milliseconds.
+MAX_FLOW_TEXT = 100_000
 
 _Doc = TypeVar("_Doc", bound=BaseModel)
 
@@ -33,7 +47,11 @@ class Builder:
 
     calendars: Collection[str] | None = None  # None: calendar names are checked at run time
     dial_rules: m.DialRules | None = None  # None: transfers are checked at run time
+    # The operator's allow_private_networks; None: only what is refused either way is refused
+    # here, and private or loopback webhook hosts are judged when the lookup connects.
+    allow_private: bool | None = None
     errors: list[Issue] = field(default_factory=list)
+    text_left: int = MAX_FLOW_TEXT
 
     def error(self, node: str | None, message: str, where: str | None = None) -> None:
         """Note one problem."""
@@ -71,8 +89,22 @@ class Builder:
         return _BUILDERS[type(doc)](self, name, doc)
 
     # -- pieces shared by several node types ---------------------------------------------------
+    def _afford(self, node: str, where: str, size: int) -> bool:
+        """Count `size` characters against the flow's budget; past it, note one error."""
+        if self.text_left < 0:
+            return False
+        self.text_left -= size
+        if self.text_left < 0:
+            limit = f"the flow's expressions and texts exceed {MAX_FLOW_TEXT} characters in all"
+            self.error(node, limit, where)
+            return False
+        return True
+
     def expression(self, node: str, where: str, text: str) -> Expression | None:
         """Compile an expression and check the calendars it names."""
+        # An over-long text is refused before it is parsed, so only what is parsed counts.
+        if not self._afford(node, where, min(len(text), MAX_EXPRESSION_LENGTH)):
+            return None
         try:
             expression = compile_expression(text)
         except ExpressionError as error:
@@ -83,6 +115,8 @@ class Builder:
 
     def template(self, node: str, where: str, text: str) -> Template | None:
         """Compile a `say` text and check the calendars it names."""
+        if not self._afford(node, where, min(len(text), MAX_TEMPLATE_LENGTH)):
+            return None
         try:
             template = compile_template(text)
         except ExpressionError as error:
@@ -115,6 +149,13 @@ class Builder:
             self.error(node, f"bad variable name {name!r}", where)
         elif name in m.RESERVED:
             self.error(node, f"variable {name!r} is reserved", where)
+
+    def literal(self, node: str, where: str, value: m.Value) -> None:
+        """Check a literal value a node stores: a bounded text, a 64-bit integer."""
+        if isinstance(value, str) and len(value) > MAX_TEXT_CHARS:
+            self.error(node, f"text longer than {MAX_TEXT_CHARS} characters", where)
+        elif isinstance(value, int) and not -(2**63) < value < 2**63:
+            self.error(node, "integer does not fit in 64 bits", where)
 
     def skills(self, node: str, skills: Mapping[str, int]) -> None:
         """Check required skills: names like queues use, levels 0..10."""
@@ -158,9 +199,9 @@ def _collect(b: Builder, name: str, doc: d.CollectDoc) -> m.Node:
     pattern = None
     if doc.pattern is not None:
         try:
-            pattern = re.compile(doc.pattern)
-        except re.error as error:
-            b.error(name, f"bad regular expression {doc.pattern!r}: {error}", "pattern")
+            pattern = compile_pattern(doc.pattern)
+        except PatternError as error:
+            b.error(name, str(error), "pattern")
     return m.CollectNode(
         name,
         b.prompt(name, doc),
@@ -187,9 +228,18 @@ def _source(b: Builder, name: str, doc: d.LookupDoc) -> m.LookupSource | None:
             b.error(name, f"bad table name {doc.table!r}", "table")
         return m.LookupSource("table", doc.table, doc.timeout_seconds)
     url = str(doc.webhook)
-    parts = urlsplit(url)
-    if parts.scheme != "https" or not parts.hostname:
+    try:
+        parts = urlsplit(url)
+        host, _ = parts.hostname, parts.port  # .port raises for a port that is no number
+    except ValueError as error:
+        b.error(name, f"webhook {url!r} is not a URL: {error}", "webhook")
+        return m.LookupSource("webhook", url, doc.timeout_seconds)
+    if parts.scheme != "https" or not host:
         b.error(name, f"webhook {url!r} must be an https URL with a host", "webhook")
+        return m.LookupSource("webhook", url, doc.timeout_seconds)
+    refused = check_host(host, True if b.allow_private is None else b.allow_private)
+    if refused is not None:
+        b.error(name, f"webhook host refused: {refused}", "webhook")
     return m.LookupSource("webhook", url, doc.timeout_seconds)
 
 
@@ -211,8 +261,9 @@ def _condition(b: Builder, name: str, doc: d.ConditionDoc) -> m.Node:
 
 def _set(b: Builder, name: str, doc: d.SetDoc) -> m.Node:
     expressions: dict[str, Expression] = {}
-    for variable in doc.variables:
+    for variable, value in doc.variables.items():
         b.variable(name, "variables", variable)
+        b.literal(name, f"variables.{variable}", value)
     for variable, text in doc.expressions.items():
         b.variable(name, "expressions", variable)
         expression = b.expression(name, f"expressions.{variable}", text)

@@ -39,7 +39,11 @@ class Interval:
 
 def _minute(text: str) -> int:
     hours, sep, minutes = text.strip().partition(":")
-    if not (sep and hours.isdigit() and minutes.isdigit() and len(minutes) == 2):
+    # ASCII digits only: str.isdigit() also takes '²' (which int() refuses) and other scripts.
+    digits = f"{hours}{minutes}"
+    if not (
+        sep and 1 <= len(hours) <= 2 and digits.isascii() and digits.isdigit() and len(minutes) == 2
+    ):
         raise CalendarError(f"bad time {text!r} (expected HH:MM)")
     value = int(hours) * 60 + int(minutes)
     if int(minutes) >= 60 or value > DAY_MINUTES:
@@ -87,7 +91,8 @@ class Calendar:
         """Build from weekday (0 = Monday) → ['HH:MM-HH:MM', ...] and dates."""
         try:
             zone = zoneinfo.ZoneInfo(time_zone)
-        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):
+            # OSError: a name too long for a file name, or a directory such as "America".
             raise CalendarError(f"calendar {name!r}: unknown time zone {time_zone!r}") from None
         days: list[list[Interval]] = [[] for _ in range(7)]
         for weekday, texts in weekly.items():

@@ -7,7 +7,7 @@ its node. Nodes are validated one at a time for the same reason.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -15,6 +15,14 @@ from .model import QueueResult
 
 LiteralValue = str | int | float | bool | None
 MAX_NODES = 1000
+# Per-node bounds, so validating one node costs little whatever a document holds: a node
+# with thousands of expressions or options is a mistake or an attack.
+MAX_ENTRIES = 100  # variables or expressions of one `set` node, fields of one lookup
+MAX_SKILLS = 50
+MAX_OPTIONS = 12  # one per DTMF key
+MAX_NAME = 200  # prompt file names, hang-up reasons
+MAX_URL = 2000
+Text = Annotated[str, Field(max_length=MAX_NAME)]
 
 
 class _Strict(BaseModel):
@@ -31,14 +39,14 @@ class NodeDoc(_Strict):
 class PromptedDoc(NodeDoc):
     """A node with an optional prompt: a recorded file or a text to speak."""
 
-    prompt: str | None = None
+    prompt: Text | None = None
     say: str | None = None
 
 
 class PlayDoc(NodeDoc):
     """A `play` node."""
 
-    prompt: str
+    prompt: Text
     next: str | None = None
 
 
@@ -52,7 +60,7 @@ class SayDoc(NodeDoc):
 class MenuDoc(PromptedDoc):
     """A `menu` node."""
 
-    options: dict[str, str] = Field(min_length=1)
+    options: dict[str, str] = Field(min_length=1, max_length=MAX_OPTIONS)
     retries: int = Field(2, ge=0, le=10)
     timeout_seconds: float = Field(5.0, gt=0, le=120)
     invalid: str | None = None
@@ -87,10 +95,10 @@ class LookupDoc(NodeDoc):
     """A `lookup` node: exactly one of `table` and `webhook`."""
 
     table: str | None = None
-    webhook: str | None = None
+    webhook: Annotated[str, Field(max_length=MAX_URL)] | None = None
     timeout_seconds: float = Field(3.0, gt=0, le=30)
     key: str
-    into: dict[str, str] = {}
+    into: dict[str, str] = Field({}, max_length=MAX_ENTRIES)
     found: str
     not_found: str
     error: str
@@ -113,10 +121,10 @@ class ConditionDoc(NodeDoc):
 class SetDoc(NodeDoc):
     """A `set` node."""
 
-    variables: dict[str, LiteralValue] = {}
-    expressions: dict[str, str] = {}
+    variables: dict[str, LiteralValue] = Field({}, max_length=MAX_ENTRIES)
+    expressions: dict[str, str] = Field({}, max_length=MAX_ENTRIES)
     priority: int | None = Field(None, ge=0, le=100)
-    skills: dict[str, int] = {}
+    skills: dict[str, int] = Field({}, max_length=MAX_SKILLS)
     next: str | None = None
 
 
@@ -125,7 +133,7 @@ class EnqueueDoc(NodeDoc):
 
     queue: str = Field(min_length=1, max_length=64)
     priority: int | None = Field(None, ge=0, le=100)
-    skills: dict[str, int] = {}
+    skills: dict[str, int] = Field({}, max_length=MAX_SKILLS)
     outcomes: dict[QueueResult, str] = {}
 
 
@@ -152,7 +160,7 @@ class TransferDoc(NodeDoc):
 class HangupDoc(NodeDoc):
     """A `hangup` node."""
 
-    reason: str = "flow ended"
+    reason: Text = "flow ended"
 
 
 #: Node type name → its document model.

@@ -12,13 +12,19 @@ when the flow is validated, so a running flow never meets it.
 Evaluation is total: a missing variable is None, ordering values of different types is False,
 and functions given the wrong kind of value return a neutral result. A caller's input can
 therefore never raise inside a running flow.
+
+Evaluation is also bounded: there is no arithmetic (so no huge powers or repeated strings), an
+expression has at most `MAX_NODES` parts, and every text an expression makes or a template
+renders is cut at `MAX_TEXT_CHARS`. A flow that feeds a value back into itself through `set`
+nodes therefore cannot grow it past that bound, however many times it goes round.
 """
 
 from __future__ import annotations
 
 import ast
 import operator
-from collections.abc import Callable
+import warnings
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -28,6 +34,8 @@ Value = str | int | float | bool | None | tuple[Any, ...]
 
 MAX_LENGTH = 500  # expressions are written by people; a longer one is a mistake or an attack
 MAX_NODES = 200
+MAX_TEMPLATE_LENGTH = 2000  # a spoken text; longer ones belong in a recorded prompt
+MAX_TEXT_CHARS = 2000  # the longest text a value may hold or a template may render
 _CONSTANT_NAMES: dict[str, Value] = {"true": True, "false": False, "none": None}
 
 
@@ -50,17 +58,46 @@ class Context(Protocol):
 _Compiled = Callable[[Context], Value]
 
 
+def clip(text: str) -> str:
+    """`text` cut to `MAX_TEXT_CHARS`."""
+    return text if len(text) <= MAX_TEXT_CHARS else text[:MAX_TEXT_CHARS]
+
+
 def as_text(value: Value) -> str:
-    """How a value reads in speech and in string functions."""
+    """How a value reads in speech and in string functions (at most `MAX_TEXT_CHARS`)."""
     if value is None:
         return ""
     if isinstance(value, bool):
         return "yes" if value else "no"
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
+    if isinstance(value, float):
+        return clip(str(int(value)) if value.is_integer() else str(value))
+    if isinstance(value, int):
+        return _integer_text(value)
     if isinstance(value, tuple):
-        return ", ".join(as_text(item) for item in value)
-    return str(value)
+        return _joined(", ", (as_text(item) for item in value))
+    return clip(str(value))
+
+
+def _integer_text(value: int) -> str:
+    # str() refuses integers past 4300 digits; an integer that long is no number a caller hears.
+    if value.bit_length() > 4 * MAX_TEXT_CHARS:
+        return ""
+    return clip(str(value))
+
+
+def _joined(separator: str, pieces: Iterable[str]) -> str:
+    """Join `pieces` until the text is `MAX_TEXT_CHARS` long (later pieces are not made)."""
+    out: list[str] = []
+    size = 0
+    for piece in pieces:
+        if out:
+            out.append(separator)
+            size += len(separator)
+        out.append(piece)
+        size += len(piece)
+        if size >= MAX_TEXT_CHARS:
+            break
+    return clip("".join(out))
 
 
 def _to_int(value: Value) -> Value:
@@ -92,11 +129,12 @@ def _strings(function: Callable[[str, str], bool]) -> Callable[[Value, Value], V
 
 
 def _lower(value: Value) -> Value:
-    return value.lower() if isinstance(value, str) else ""
+    return clip(value.lower()) if isinstance(value, str) else ""
 
 
 def _upper(value: Value) -> Value:
-    return value.upper() if isinstance(value, str) else ""
+    # Some letters grow when cased ('ß' → 'SS'), so the result is cut again.
+    return clip(value.upper()) if isinstance(value, str) else ""
 
 
 def _str(value: Value) -> Value:
@@ -324,15 +362,23 @@ class _Compiler:
         return lambda context: context.is_holiday(calendar)
 
 
+def _start(text: str) -> str:
+    """The beginning of an over-long text, enough to recognise it in an error message."""
+    return text[:60] + "…"
+
+
 def _parse(text: str) -> tuple[ast.expr, int]:
     """The parsed body and how many leading blanks were cut (to report true positions)."""
     if not text.strip():
         raise ExpressionError("empty expression", text)
     if len(text) > MAX_LENGTH:
-        raise ExpressionError(f"expression longer than {MAX_LENGTH} characters", text)
+        raise ExpressionError(f"expression longer than {MAX_LENGTH} characters", _start(text))
     leading = len(text) - len(text.lstrip())
     try:
-        tree = ast.parse(text.strip(), mode="eval")
+        with warnings.catch_warnings():
+            # Python warns about odd literals ('\d', 1if); a tenant's text must not reach the log.
+            warnings.simplefilter("ignore")
+            tree = ast.parse(text.strip(), mode="eval")
     except SyntaxError as error:
         position = None if error.offset is None else leading + max(error.offset - 1, 0)
         raise ExpressionError(f"syntax error ({error.msg})", text, position) from None
@@ -371,9 +417,9 @@ class Template:
         return frozenset().union(*(p.calendars for p in self.parts if isinstance(p, Expression)))
 
     def render(self, context: Context) -> str:
-        """The text with every placeholder replaced by its value (never raises)."""
+        """The text with every placeholder replaced by its value (never raises; bounded)."""
         pieces = (p if isinstance(p, str) else as_text(p.evaluate(context)) for p in self.parts)
-        return "".join(pieces)
+        return _joined("", pieces)
 
 
 def _split_template(text: str) -> list[tuple[str, int, bool]]:
@@ -407,6 +453,8 @@ def _split_template(text: str) -> list[tuple[str, int, bool]]:
 
 def compile_template(text: str) -> Template:
     """Compile a `say` text, raising `ExpressionError` for a bad placeholder."""
+    if len(text) > MAX_TEMPLATE_LENGTH:
+        raise ExpressionError(f"text longer than {MAX_TEMPLATE_LENGTH} characters", _start(text))
     parts: list[str | Expression] = []
     for piece, position, is_expression in _split_template(text):
         if not is_expression:

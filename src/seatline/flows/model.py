@@ -7,7 +7,6 @@ compiled here, so a running flow never parses text.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -15,6 +14,7 @@ from enum import StrEnum
 from seatline.guard.outbound import DialRules as DialRules  # re-exported: flows name it here
 
 from .expressions import Expression, Template
+from .patterns import Pattern
 
 Value = str | int | float | bool | None
 Branches = tuple[tuple[str, str], ...]
@@ -111,7 +111,7 @@ class CollectNode:
     max_length: int = 20
     terminator: str | None = "#"
     timeout_seconds: float = 5.0
-    pattern: re.Pattern[str] | None = None
+    pattern: Pattern | None = None  # run by RE2: linear time whatever the tenant wrote
     retries: int = 0
     sensitive: bool = False  # a PIN: keep it out of the contact record
     invalid: str | None = None

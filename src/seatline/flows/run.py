@@ -24,7 +24,7 @@ from . import events as e
 from . import model as m
 from .calendar import Calendar
 from .errors import FlowError, IllegalFlowEvent
-from .expressions import as_text
+from .expressions import as_text, clip
 
 DTMF_DIGITS = frozenset("0123456789*#")
 DEFAULT_MAX_STEPS = 100
@@ -52,12 +52,24 @@ ACCEPTS: dict[RunState, frozenset[type]] = {
     _S.QUEUED: frozenset({e.QueueOutcome, e.CallerHungUp}),
     _S.ENDED: frozenset({e.CallerHungUp}),
 }
-_SCALARS = (str, int, float, bool)
+_LARGEST_INTEGER = 2**63  # numbers a flow stores fit 64 bits; larger ones are not numbers
 
 
 def _scalar(value: object) -> m.Value:
-    """Keep outside values (lookups, CRM data) to the kinds expressions understand."""
-    return value if value is None or isinstance(value, _SCALARS) else str(value)
+    """Keep a stored value to the kinds expressions understand, and to a bounded size.
+
+    Every value a run stores passes here: outside values (lookups, CRM data) and what `set`
+    nodes compute, so no chain of nodes can make a value larger than `MAX_TEXT_CHARS`.
+    """
+    if value is None or isinstance(value, bool | float):
+        return value
+    if isinstance(value, int):
+        return value if -_LARGEST_INTEGER < value < _LARGEST_INTEGER else None
+    if isinstance(value, str):
+        return clip(value)
+    if isinstance(value, tuple):
+        return as_text(value)
+    return clip(str(value))
 
 
 class FlowRun:
@@ -238,7 +250,7 @@ class FlowRun:
         self._wait(RunState.COLLECTING, ask)
 
     def _set(self, node: m.SetNode) -> str | None:
-        self.variables.update(node.variables)
+        self.variables.update({name: _scalar(value) for name, value in node.variables.items()})
         for name, expression in node.expressions.items():
             self.variables[name] = _scalar(expression.evaluate(self))
             self._secret.discard(name)
@@ -316,7 +328,7 @@ class FlowRun:
             return False
         if not set(digits) <= DTMF_DIGITS:
             return False
-        return node.pattern is None or node.pattern.fullmatch(digits) is not None
+        return node.pattern is None or node.pattern.fullmatch(digits)
 
     def _failed(self, node: m.MenuNode | m.CollectNode, why: str) -> None:
         """A failed try: ask again while retries last, then take the failure's branch."""

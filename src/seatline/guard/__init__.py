@@ -1,1 +1,1 @@
-"""Guards: what tenants and strangers may reach and use (pure rules, no I/O)."""
+"""Guards: what tenants and strangers may reach and use, as pure rules (no I/O)."""

@@ -51,6 +51,7 @@ from seatline.store.agent_state import (
 from seatline.store.contacts import ContactRecord, save_contact_record
 from seatline.store.seats import LOGIN_REASON
 from seatline.switch import Call, SwitchService
+from seatline.switch.router import CallHandler
 
 if TYPE_CHECKING:
     from seatline.store.db import Database
@@ -236,7 +237,7 @@ class _Services:
                 log.warning("lookup in %s failed: %s", source.target, error)
                 return e.LookupFailed(str(error))
             return e.LookupResult(values is not None, dict(values or {}))
-        return await webhook_lookup(source, key)
+        return await webhook_lookup(source, key, allow_private=self.center.allow_private_networks)
 
     async def enqueue(self, call: Call, action: a.Enqueue) -> QueueOutcome:
         """Queue the caller in the tenant's engine; the conversation is recorded."""
@@ -300,9 +301,12 @@ class ContactCenter:
         refresh_seconds: float = 2.0,
         bus: EventBus | None = None,
         refresh_trunks: Callable[[], Awaitable[object]] | None = None,
+        allow_private_networks: bool = False,
     ) -> None:
         self.database = database
         self.service = service
+        # The operator's `allow_private_networks`: may tenants' webhooks reach private hosts?
+        self.allow_private_networks = allow_private_networks
         # The switch's trunks are polled on their own (slower) clock; a campaign about to start
         # asks for them first, so one set up with its trunk a moment ago finds its route.
         self.refresh_trunks = refresh_trunks
@@ -319,6 +323,7 @@ class ContactCenter:
 
     async def start(self) -> None:
         """Load every tenant and take its numbers, then keep both fresh."""
+        self._record_builtins()
         await self.refresh()
         self.dialers.start()
         self._refreshing = asyncio.create_task(self._refresh_forever())
@@ -354,6 +359,52 @@ class ContactCenter:
         )
         self._wake_agents_with_phones()
         await self.dialers.refresh()
+
+    def _record_builtins(self) -> None:
+        """The switch's built-in test numbers (9000 prompt loop, 9001 echo) keep their
+        applications, and each call to them leaves a contact record like any other."""
+        router = self.service.router
+        for number, handler in router.exact().items():
+            router.add(number, self._recorded_builtin(number, handler))
+
+    def _recorded_builtin(self, number: str, handler: CallHandler) -> CallHandler:
+        async def recorded(call: Call) -> None:
+            arrived = _utc_now()
+            try:
+                await handler(call)
+            finally:
+                await self._save_builtin_call(call, number, handler, arrived)
+
+        return recorded
+
+    async def _save_builtin_call(
+        self, call: Call, number: str, handler: CallHandler, arrived: dt.datetime
+    ) -> None:
+        """The record of a built-in test call, in the tenant of the caller's trunk or phone."""
+        try:
+            tenant_id = uuid.UUID(call.tenant_id)
+        except ValueError:
+            return  # a caller of no tenant (a lab switch): nobody to keep the record for
+        if tenant_id not in self.desks:
+            return
+        what = f"built-in test number {number} ({getattr(handler, '__name__', 'app')})"
+        ended = a.FlowEnded(a.FlowOutcome.HANGUP, what, (f"builtin-{number}",), {}, {})
+        report = FlowReport(ended=ended, ended_at=_utc_now())
+        facts = CallFacts(
+            tenant_id,
+            uuid.uuid4(),
+            call.id,
+            call.number,
+            call.caller,
+            "",
+            arrived,
+            _utc_now(),
+            call.end_reason or what,
+            None,
+            None,
+            None,
+        )
+        await self._save(contact_record(facts, report))
 
     def _route_numbers(self, numbers: dict[str, NumberEntry]) -> None:
         """Route exactly the tenants' numbers to their flows (a built-in route stays first).

@@ -38,7 +38,7 @@ from seatline.store.campaign_settings import (
 )
 from seatline.store.dnc import add_dnc, dnc_lists, list_dnc, remove_dnc
 from seatline.store.errors import InvalidInput
-from seatline.store.lead_csv import RowError, parse_lead_csv
+from seatline.store.lead_csv import LINE_KEY, NUMBER_KEY, RowError, number_key, parse_lead_csv
 from seatline.store.models import (
     Agent,
     CallAttempt,
@@ -226,6 +226,34 @@ async def active_campaigns(session: AsyncSession) -> list[Campaign]:
 # ---- leads ------------------------------------------------------------------------------------
 
 
+def _by_number(external_id: str) -> bool:
+    return external_id.startswith(NUMBER_KEY)
+
+
+async def _rekey_line_leads(
+    session: AsyncSession, campaign_id: uuid.UUID, wanted: set[str]
+) -> None:
+    """Give leads an older version keyed by line (`line-<n>`) their number's key, when the
+    import names that number: the person's lead is then updated (or, past pending, left
+    alone), not joined by a second lead for the same person."""
+    if not wanted:
+        return
+    query = sa.select(Lead.id, Lead.external_id, Lead.number).where(
+        Lead.campaign_id == campaign_id,
+        sa.or_(Lead.external_id.startswith(LINE_KEY), Lead.external_id.startswith(NUMBER_KEY)),
+    )
+    rows = (await session.execute(query.order_by(Lead.created_at, Lead.id))).all()
+    taken = {external_id for _, external_id, _ in rows if _by_number(external_id)}
+    renamed: list[dict[str, Any]] = []
+    for lead_id, external_id, number in rows:
+        key = number_key(number)
+        if external_id.startswith(LINE_KEY) and key in wanted and key not in taken:
+            taken.add(key)  # the first such lead is the person's; any later one stays as it is
+            renamed.append({"id": lead_id, "external_id": key})
+    for first in range(0, len(renamed), MAX_BATCH):
+        await session.execute(sa.update(Lead), renamed[first : first + MAX_BATCH])
+
+
 async def _upsert_leads(
     session: AsyncSession, params: Sequence[Mapping[str, Any]]
 ) -> set[uuid.UUID]:
@@ -272,6 +300,11 @@ async def import_leads(
     campaign = await get_campaign(session, tenant_id, campaign_id)
     parsed = parse_lead_csv(text, max_rows=max_rows)
     result = LeadImport(added=0, updated=0, errors=parsed.errors)
+    await _rekey_line_leads(
+        session,
+        campaign_id,
+        {row.external_id for row in parsed.rows if _by_number(row.external_id)},
+    )
     start = now or dt.datetime.now(dt.UTC)
     params = [
         {

@@ -1,4 +1,9 @@
-"""The database handle: one async engine and its session factory per process."""
+"""The database handle: one async engine and its session factory per process.
+
+Opened with the node's `secret_key`, it carries the `SecretBox` that seals trunk passwords in
+every session's `info` (see `store.secret_box`); without one, a trunk password can be neither
+written nor read.
+"""
 
 from __future__ import annotations
 
@@ -16,6 +21,8 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 from sqlalchemy.pool import ConnectionPoolEntry
+
+from seatline.store.secret_box import SESSION_KEY, SecretBox
 
 __all__ = ["Database"]
 
@@ -46,14 +53,17 @@ def _sqlite_pragmas(dbapi_connection: DBAPIConnection, _record: ConnectionPoolEn
 class Database:
     """An async engine plus a session factory; `transaction()` is the unit of work."""
 
-    def __init__(self, url: str, **engine_options: Any) -> None:
+    def __init__(self, url: str, *, secret_key: str | None = None, **engine_options: Any) -> None:
         self.url = url
         self.engine: AsyncEngine = create_async_engine(url, **engine_options)
         if self.is_sqlite:
             # The file holds HA1s, trunk passwords and leads: never world-readable.
             _create_private_file(url)
             sa.event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
-        self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+        self.secret_box = SecretBox(secret_key) if secret_key else None
+        self.sessions = async_sessionmaker(
+            self.engine, expire_on_commit=False, info={SESSION_KEY: self.secret_box}
+        )
 
     @property
     def is_sqlite(self) -> bool:

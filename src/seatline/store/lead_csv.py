@@ -4,6 +4,11 @@ Pure parsing, no database, with the line tracking of lookup_csv: a broken header
 file (InvalidInput); a bad record is reported with the physical line it starts on and why,
 and the good records are kept. `number` is required; `id` and `timezone` are optional; every
 other column is a custom field shown to the agent.
+
+A lead's identity is its `id`; without one (no column, or an empty cell) it is the number,
+normalised as the dialer compares numbers (`tel:+4930123456`), never the line: a list
+re-imported in another order, or another list, updates each person's own lead, and a number
+twice in one file is reported, not dialled twice.
 """
 
 from __future__ import annotations
@@ -12,6 +17,7 @@ import zoneinfo
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
+from seatline.dialer.dnc import normalise
 from seatline.store.errors import InvalidInput
 from seatline.store.lookup_csv import (
     MAX_VALUE_LENGTH,
@@ -31,6 +37,7 @@ __all__ = [
     "LeadRow",
     "LeadRows",
     "RowError",
+    "number_key",
     "parse_lead_csv",
 ]
 
@@ -39,6 +46,8 @@ MAX_NUMBER_LENGTH = 64  # leads.number
 MAX_TIMEZONE_LENGTH = 64  # leads.timezone
 MAX_FIELD_NAME_LENGTH = 200  # as the API allows in a campaign's lead_fields
 NUMBER_COLUMN, ID_COLUMN, TIMEZONE_COLUMN = "number", "id", "timezone"
+NUMBER_KEY = "tel:"  # the id of a lead the file gives none: its normalised number
+LINE_KEY = "line-"  # how versions before number keys named such a lead (its line)
 _NUMBER_CHARS = frozenset("0123456789 +-().")
 _BOM = "\ufeff"
 
@@ -116,6 +125,11 @@ def number_problem(number: str) -> str | None:
     return None
 
 
+def number_key(number: str) -> str:
+    """The id of a lead keyed by its number (the dialer's normal form: '+' and digits)."""
+    return NUMBER_KEY + normalise(number)
+
+
 def timezone_problem(name: str) -> str | None:
     """Return why `name` is not an IANA time zone, or None when zoneinfo knows it."""
     if len(name) > MAX_TIMEZONE_LENGTH:
@@ -141,12 +155,19 @@ def _lead(
     if problem is not None:
         return problem
     external_id = fields[header.id].strip() if header.id is not None else ""
-    # Without an id the line is the identity, so re-importing the same file updates in place.
-    external_id = external_id or f"line-{line}"
-    if len(external_id) > MAX_ID_LENGTH:
-        return f"the id is longer than {MAX_ID_LENGTH} characters"
-    if external_id in first_line:
-        return f"duplicate id {external_id!r} (first on line {first_line[external_id]})"
+    if external_id:
+        if len(external_id) > MAX_ID_LENGTH:
+            return f"the id is longer than {MAX_ID_LENGTH} characters"
+        if external_id in first_line:
+            return f"duplicate id {external_id!r} (first on line {first_line[external_id]})"
+    else:
+        # Without an id the person is the number, so a re-import in any order updates the
+        # right lead; the line would hand one person's lead to whoever is on that line now.
+        external_id = number_key(number)
+        if len(external_id) > MAX_ID_LENGTH:
+            return f"the number has more than {MAX_ID_LENGTH - len(NUMBER_KEY)} digits"
+        if external_id in first_line:
+            return f"duplicate number {number!r} (first on line {first_line[external_id]})"
     timezone = fields[header.timezone].strip() if header.timezone is not None else ""
     timezone = timezone or "UTC"
     problem = timezone_problem(timezone)

@@ -322,8 +322,9 @@ class Trunk(TenantOwned):
     outbound_host: Mapped[str | None] = mapped_column(sa.String(255), default=None)
     outbound_port: Mapped[int] = mapped_column(default=5060)
     username: Mapped[str | None] = mapped_column(sa.String(128), default=None)
-    # The carrier's realm is only known from its challenge, so digest needs the password itself.
-    password: Mapped[str | None] = mapped_column(sa.String(256), default=None)
+    # The carrier's realm is only known from its challenge, so digest needs the password itself;
+    # it is stored sealed (enc:v1:…, see store.secret_box and the hooks in store.trunks).
+    password: Mapped[str | None] = mapped_column(sa.Text(), default=None)
     # Dialled numbers starting with one of these ("+49", "00") leave through this trunk.
     outbound_prefixes: Mapped[list[str]] = mapped_column(
         sa.JSON, default=list, server_default=sa.text("'[]'")
@@ -527,7 +528,8 @@ class Lead(Base):
     campaign_id: Mapped[uuid.UUID] = mapped_column(
         sa.ForeignKey("campaigns.id", ondelete="CASCADE")
     )
-    external_id: Mapped[str] = mapped_column(sa.String(64))  # the CSV's id, else "line-<n>"
+    # The CSV's id, else "tel:" + the normalised number ("line-<n>" from older versions).
+    external_id: Mapped[str] = mapped_column(sa.String(64))
     number: Mapped[str] = mapped_column(sa.String(64))  # as given; dialer.normalise matches it
     timezone: Mapped[str] = mapped_column(sa.String(64), default="UTC")
     fields: Mapped[dict[str, Any]] = mapped_column(default=dict)

@@ -21,6 +21,9 @@ class TrunkConfig:
     inbound_password: str | None = None
     outbound_host: str | None = None
     outbound_port: int = 5060
+    # The checked address the switch sends to (a host name resolved and pinned once); the
+    # Request-URI keeps `outbound_host`. None: send to `outbound_host` as it is.
+    outbound_address: str | None = None
     outbound_transport: str = "UDP"
     outbound_username: str | None = None
     outbound_password: str | None = None

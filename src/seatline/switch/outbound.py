@@ -163,7 +163,7 @@ def resolve_targets(core: SipCore, target: str, tenant_id: str) -> list[Destinat
         else:
             chosen = choose_trunk(scope, text, core.config.trunks)
             if not isinstance(chosen, Refused) and chosen.outbound_host is not None:
-                addr = (chosen.outbound_host, chosen.outbound_port)
+                addr = (chosen.outbound_address or chosen.outbound_host, chosen.outbound_port)
                 uri = f"sip:{text}@{chosen.outbound_host}:{chosen.outbound_port}"
                 return [Destination(uri, addr, chosen.outbound_transport, chosen)]
             # Not a number this tenant may send out: perhaps one of its own extensions.

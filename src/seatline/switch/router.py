@@ -31,6 +31,10 @@ class CallRouter:
         self._numbers.pop(number, None)
         self._prefixes.pop(number, None)
 
+    def exact(self) -> dict[str, CallHandler]:
+        """The numbers routed exactly, with their handlers (a copy)."""
+        return dict(self._numbers)
+
     def route(self, number: str) -> CallHandler | None:
         """The handler for `number`, or None."""
         handler = self._numbers.get(number)
