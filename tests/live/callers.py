@@ -109,3 +109,47 @@ def keys_scenario(
         body.append(_HANG_UP.replace("[caller]", caller))
     path.write_text("".join(body))
     return path
+
+
+_INFO = """  <send retrans="500">
+    <![CDATA[
+      INFO sip:[service]@[remote_ip]:[remote_port] SIP/2.0
+      Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+      From: sipp <sip:[caller]@[local_ip]:[local_port]>;tag=[pid]SIPpTag09[call_number]
+      To: <sip:[service]@[remote_ip]:[remote_port]>[peer_tag_param]
+      Call-ID: [call_id]
+      CSeq: {cseq} INFO
+      Contact: sip:sipp@[local_ip]:[local_port]
+      Max-Forwards: 70
+      Content-Type: application/dtmf-relay
+      Content-Length: [len]
+
+      Signal={digit}
+      Duration=100
+    ]]>
+  </send>
+  <recv response="200"></recv>
+"""
+
+
+def info_keys_scenario(
+    path: Path, digits: str, pause_ms: int = 1500, then_ms: int | None = None, caller: str = "sipp"
+) -> Path:
+    """Write a caller that, `pause_ms` after the answer, sends `digits` as SIP INFO
+    (application/dtmf-relay, one request each, back to back), then hangs up after `then_ms`,
+    or (None) waits for the switch's BYE.
+
+    INFO is as fast as SIP goes: a long string of keys arrives in well under a second, where
+    RFC 4733 from SIPp takes half a second a key.
+    """
+    body = [_HEAD.replace("[caller]", caller), f'  <pause milliseconds="{pause_ms}"/>\n']
+    for cseq, digit in enumerate(digits, start=2):
+        body.append(_INFO.replace("[caller]", caller).format(cseq=cseq, digit=digit))
+    if then_ms is None:
+        body.append(_WAIT_BYE)
+    else:
+        body.append(f'  <pause milliseconds="{then_ms}"/>\n')
+        last = f"CSeq: {len(digits) + 2} BYE"
+        body.append(_HANG_UP.replace("[caller]", caller).replace("CSeq: 2 BYE", last))
+    path.write_text("".join(body))
+    return path

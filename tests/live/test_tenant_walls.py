@@ -23,7 +23,7 @@ import pytest_asyncio
 from switch.conftest import needs_baresip, needs_sipp
 from switch.harness import InviteRecorder, free_port, run_sipp
 
-from .callers import keys_scenario
+from .callers import info_keys_scenario, keys_scenario
 from .carrier import carrier_scenario, person_pcap, start_carrier
 from .node import Node
 
@@ -46,6 +46,31 @@ def transfer_flow(name: str, number: str) -> dict[str, Any]:
         },
     }
 
+
+GREEDY_FLOW = {
+    "name": "greedy",
+    "definition": {
+        "name": "greedy",
+        "version": 1,
+        "start": "ask",
+        "nodes": {
+            "ask": {
+                "type": "collect",
+                "say": "Your code, then hash.",
+                "into": "code",
+                "max_length": 40,
+                "timeout_seconds": 10,
+                # Catastrophic for a backtracking engine: 2^n ways to split n zeros.
+                "pattern": "(0*)*1",
+                "ok": "yes",
+                "invalid": "no",
+                "timeout": "no",
+            },
+            "yes": {"type": "say", "text": "Right."},
+            "no": {"type": "say", "text": "Wrong."},
+        },
+    },
+}
 
 CALLBACK_FLOW = {
     "name": "call-me-back",
@@ -128,6 +153,7 @@ async def platform(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Pl
         await p.number_for(p.demo_id, "9201", transfer_flow("demo-out", "+4930111"), demo_admin)
         await p.number_for(p.rival_id, "9301", transfer_flow("rival-out", "+4930222"), rival_admin)
         await p.number_for(p.demo_id, "9202", CALLBACK_FLOW, demo_admin)
+        await p.number_for(p.rival_id, "9302", GREEDY_FLOW, rival_admin)
         p.answering_port = free_port()
         answering = {
             **trunk("demo-answering", p.demo_carrier),
@@ -206,6 +232,27 @@ async def test_a_flow_transfers_a_caller_out_through_the_tenants_trunk(
     await p.call("9203", "+4930999", tmp_path, hold_ms=4000)
     result = await asyncio.wait_for(carrier, 30)
     assert result.returncode == 0, result.errors[:2000]  # answered, then the caller's BYE
+
+
+async def test_a_tenants_pattern_cannot_stall_the_node(platform: Platform, tmp_path: Path) -> None:
+    """Finding 3: a caller of the rival tenant's number keys 27 zeros into a collect node whose
+    pattern is `(0*)*1`; meanwhile the API (and every other tenant's calls) keep answering."""
+    p = platform
+    scenario = info_keys_scenario(tmp_path / "zeros.xml", "0" * 27 + "#")
+    caller = asyncio.ensure_future(
+        run_sipp(scenario, p.node.sip, free_port(), "-m", "1", service="9302")
+    )
+    slowest = 0.0
+    loop = asyncio.get_running_loop()
+    while not caller.done():
+        started = loop.time()
+        await asyncio.to_thread(p.node.get, "/healthz")
+        slowest = max(slowest, loop.time() - started)
+        await asyncio.sleep(0.05)
+    result = await caller
+    assert result.returncode == 0, result.errors[:2000]
+    # A backtracking engine spends several seconds on 27 zeros; RE2 a few microseconds.
+    assert slowest < 2.0, f"/healthz took {slowest:.1f} s while the pattern ran"
 
 
 async def test_a_tenant_admin_cannot_switch_inbound_authentication_off(
