@@ -187,6 +187,15 @@ async def test_numbers_are_assigned_by_the_platform_admin_only(
         url, json={"number": "95999"}, headers=tenant_a.headers(Role.TENANT_ADMIN)
     )
     assert_error(renumber, 422, "invalid-input")
+    # The tenant's admin points its own number at its flows.
+    repoint = await client.patch(
+        url,
+        json={"flow_id": str(tenant_a.rows["flows"])},
+        headers=tenant_a.headers(Role.TENANT_ADMIN),
+    )
+    assert repoint.status_code == 200, repoint.text
+    spec = (await client.get("/openapi.json")).json()
+    assert "(platform admin)" in spec["paths"]["/api/numbers"]["post"]["summary"]
     bad = await client.post(
         "/api/numbers",
         json=body | {"number": "12ab"},

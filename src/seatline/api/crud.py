@@ -108,7 +108,10 @@ def crud_router(resource: Resource) -> APIRouter:
     async def get_row(item_id: uuid.UUID, session: SessionDep, who: Reader) -> Any:
         return await get_owned(session, model, who.tenant_id, item_id)
 
-    @router.post("", response_model=read, status_code=201, summary=f"Create in {resource.path}")
+    operator_only = Role.TENANT_ADMIN not in resource.create_roles
+    create_summary = f"Create in {resource.path}" + (" (platform admin)" if operator_only else "")
+
+    @router.post("", response_model=read, status_code=201, summary=create_summary)
     async def create_row(
         body: Create,  # type: ignore[valid-type]
         session: SessionDep,
