@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 from dataclasses import dataclass, field
 
-from seatline.guard.inbound import parse_source
+from seatline.guard.inbound import TrustedSource, parse_source
 from seatline.guard.outbound import DialScope
 
 
@@ -79,9 +80,20 @@ class SwitchConfig:
 
 def _source_matches(pattern: str, host: str, port: int) -> bool:
     """Tell whether `host`:`port` matches an address, an 'address:port' or a network pattern."""
+    source = _parsed_source(pattern)
+    if source is None:
+        return False
     try:
-        source = parse_source(pattern)
         address = ipaddress.ip_address(host)
     except ValueError:
         return False
     return address in source.network and source.port in (None, port)
+
+
+@functools.lru_cache(maxsize=4096)
+def _parsed_source(pattern: str) -> TrustedSource | None:
+    """A trunk's source pattern parsed once (every INVITE is matched against every trunk)."""
+    try:
+        return parse_source(pattern)
+    except ValueError:
+        return None

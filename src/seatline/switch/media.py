@@ -143,12 +143,13 @@ class RtpSession(asyncio.DatagramProtocol):
             if plain is None:
                 return
             data = plain
-        hosts = self.peer_hosts
-        if hosts is not None and addr[0] not in hosts:
-            # Only the peer's SDP address or its signalling address may send us media: a
-            # stranger can neither latch the leg's RTP to itself nor inject audio into the call.
-            self.packets_refused += 1
-            return
+        if addr != self.remote:  # the latched peer (nearly every packet) needs no more check
+            hosts = self.peer_hosts
+            if hosts is not None and addr[0] not in hosts:
+                # Only the peer's SDP host or its signalling host may send us media: a stranger
+                # can neither latch the leg's RTP to itself nor inject audio into the call.
+                self.packets_refused += 1
+                return
         self.packets_in += 1
         if not self._latched:
             # Symmetric RTP (RFC 4961): answer where the peer really sends from (NAT).
